@@ -1,0 +1,33 @@
+from django import forms
+
+
+class StyledFormMixin:
+    """Bootstrap classes on every widget, numeric keypads for numbers on tablets."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+            if isinstance(field, forms.DecimalField):
+                widget.attrs.setdefault("inputmode", "decimal")
+            elif isinstance(field, forms.IntegerField):
+                widget.attrs.setdefault("inputmode", "numeric")
+
+
+def add_domain_errors(form, error) -> None:
+    """Put a DomainError's field problems onto a bound form (unknown fields become non-field errors)."""
+    from .messages import message
+
+    if not error.fields:
+        form.add_error(None, error.detail)
+        return
+    for field, codes in error.fields.items():
+        target = field if field in form.fields else None
+        for code in codes if isinstance(codes, list | tuple) else [codes]:
+            form.add_error(target, message(code))

@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from .models import CreditRating, Household, ImportJob, Member, ScorecardItem
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["head_name", "head_id_number", "village", "status", "credit_grade", "rated_on"]
+    list_filter = ["status", "credit_grade"]
+    search_fields = ["head_name", "head_id_number", "national_no"]
+    raw_id_fields = ["village"]
+    inlines = [MemberInline]
+    list_select_related = ["village"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(ScorecardItem)
+class ScorecardItemAdmin(admin.ModelAdmin):
+    list_display = ["county", "order", "code", "name", "max_points", "active"]
+    list_filter = ["county"]
+    raw_id_fields = ["county"]
+
+
+@admin.register(CreditRating)
+class CreditRatingAdmin(admin.ModelAdmin):
+    list_display = ["household", "rated_on", "score", "grade", "rated_by"]
+    raw_id_fields = ["household"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "state", "total_rows", "error_count", "created_count", "created_by", "created_at"]
+    exclude = ["errors"]  # can hold hundreds of thousands of entries: the import page pages them
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).defer("errors")

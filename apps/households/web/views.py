@@ -1,0 +1,191 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from apps.accounts.web.views import CapabilityRequiredMixin
+from apps.core.dates import add_years
+from apps.core.errors import DomainError
+from apps.core.forms import add_domain_errors
+from apps.core.messages import message
+from apps.core.web import paginate
+from apps.regions.models import Level, Region
+
+from .. import selectors, services
+from ..models import CreditGrade, Household, Relation, Status
+from .forms import HouseholdForm, MemberFormSet, RatingForm
+
+PAGE_SIZE = 25
+
+
+def get_household_or_404(actor, pk) -> Household:
+    try:
+        return selectors.household_get(actor, pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+
+
+class HouseholdListView(CapabilityRequiredMixin, TemplateView):
+    capability = "household.view"
+    template_name = "households/list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user, params = self.request.user, self.request.GET
+        filters = {
+            "q": params.get("q", "").strip(),
+            "village": params.get("village", "").strip(),
+            "status": params.get("status", "") if params.get("status") in Status.values else "",
+            "grade": params.get("grade", "") if params.get("grade") in {"AAA", "AA", "A", "none"} else "",
+        }
+        rating_due = params.get("rating_due") == "1"
+        qs = selectors.household_list(user, rating_due_on=timezone.localdate() if rating_due else None, **filters)
+        qs = qs.select_related("village", "village__parent").order_by("region_code", "head_name", "id")
+        pages = paginate(self.request, qs, PAGE_SIZE)
+        ctx.update(
+            pages, households=pages["page_obj"].object_list, filters=filters, rating_due=rating_due,
+            statuses=Status.choices, grades=[("AAA", "AAA"), ("AA", "AA"), ("A", "A"), ("none", _("Not rated"))],
+            townships=Region.objects.filter(level=Level.TOWNSHIP, code__startswith=user.scope_prefix or "", active=True)[:200]
+            if user.scope_prefix is not None else [],
+        )
+        return ctx
+
+
+class HouseholdDetailView(CapabilityRequiredMixin, TemplateView):
+    """一户一档: everything known about one household."""
+
+    capability = "household.view"
+    template_name = "households/detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        household = get_household_or_404(self.request.user, kwargs["pk"])
+        today = timezone.localdate()
+        ctx.update(
+            household=household,
+            members=sorted(household.members.all(), key=lambda m: (m.relation != Relation.HEAD, m.id)),
+            ratings=household.ratings.select_related("rated_by")[:20],
+            events=household.events.select_related("actor")[:50],
+            village_path=list(household.village.ancestors()) + [household.village],
+            rerating_due_on=add_years(household.rated_on, 1) if household.rated_on else None,
+            rating_overdue=household.rated_on is None or add_years(household.rated_on, 1) <= today,
+            can_edit=self.request.user.can("household.edit"),
+            can_rate=self.request.user.can("household.rate"),
+        )
+        return ctx
+
+
+def _member_forms(formset):
+    return [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+def _members_from(formset) -> list[dict]:
+    return [{k: f.cleaned_data[k] for k in ("name", "id_number", "relation", "labour_capacity")} for f in _member_forms(formset)]
+
+
+def _show_errors(form, formset, exc) -> None:
+    """Put each problem next to its field: `members.N.field` on the N-th member row kept, the rest on the household form."""
+    rows = _member_forms(formset)
+    own = {}
+    for key, codes in exc.fields.items():
+        parts = key.split(".")
+        if parts[0] == "members" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            for code in codes:
+                rows[int(parts[1])].add_error(parts[2] if parts[2] in rows[int(parts[1])].fields else None, message(code))
+        else:
+            own[key] = codes
+    if own or not exc.fields:
+        add_domain_errors(form, DomainError(exc.code, fields=own, status=exc.status, **exc.params))
+
+
+class HouseholdCreateView(CapabilityRequiredMixin, TemplateView):
+    capability = "household.edit"
+    template_name = "households/form.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response({"form": HouseholdForm(actor=request.user), "formset": MemberFormSet(prefix="m")})
+
+    def post(self, request, *args, **kwargs):
+        form = HouseholdForm(request.POST, actor=request.user)
+        formset = MemberFormSet(request.POST, prefix="m")
+        if form.is_valid() and formset.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "village"}
+            try:
+                household = services.household_create(request.user, village=form.cleaned_data["village"],
+                                                      members=_members_from(formset), **data)
+            except DomainError as exc:
+                _show_errors(form, formset, exc)
+            else:
+                messages.success(request, _("Household %(name)s registered.") % {"name": household.head_name})
+                return redirect("households:detail", pk=household.pk)
+        return self.render_to_response({"form": form, "formset": formset})
+
+
+class HouseholdUpdateView(CapabilityRequiredMixin, TemplateView):
+    capability = "household.view"
+    template_name = "households/form.html"
+
+    def _initial_members(self, household):
+        return [
+            {"name": m.name, "id_number": m.id_number, "relation": m.relation, "labour_capacity": m.labour_capacity}
+            for m in household.members.exclude(relation=Relation.HEAD).order_by("id")
+        ]
+
+    def get(self, request, pk):
+        household = get_household_or_404(request.user, pk)
+        self.require("household.edit")
+        return self.render_to_response({
+            "household": household,
+            "form": HouseholdForm(instance=household, actor=request.user),
+            "formset": MemberFormSet(prefix="m", initial=self._initial_members(household)),
+        })
+
+    def post(self, request, pk):
+        household = get_household_or_404(request.user, pk)
+        self.require("household.edit")
+        form = HouseholdForm(request.POST, instance=Household.objects.get(pk=household.pk), actor=request.user)
+        formset = MemberFormSet(request.POST, prefix="m")
+        if form.is_valid() and formset.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "village"}
+            try:
+                services.household_update(request.user, household, village=form.cleaned_data["village"],
+                                          members=_members_from(formset), **data)
+            except DomainError as exc:
+                _show_errors(form, formset, exc)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("households:detail", pk=household.pk)
+        return self.render_to_response({"household": household, "form": form, "formset": formset})
+
+
+class HouseholdRateView(CapabilityRequiredMixin, TemplateView):
+    capability = "household.view"
+    template_name = "households/rate.html"
+
+    def _items(self, household):
+        return services.scorecard_for(household.region_code)
+
+    def get(self, request, pk):
+        household = get_household_or_404(request.user, pk)
+        self.require("household.rate")
+        items = self._items(household)
+        return self.render_to_response({"household": household, "items": items, "form": RatingForm(items=items)})
+
+    def post(self, request, pk):
+        household = get_household_or_404(request.user, pk)
+        self.require("household.rate")
+        items = self._items(household)
+        form = RatingForm(request.POST, items=items)
+        if form.is_valid():
+            try:
+                rating = services.household_rate(request.user, household, item_scores=form.item_scores(),
+                                                 comment=form.cleaned_data["comment"])
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+            else:
+                grade = rating.grade or CreditGrade.NONE.label
+                messages.success(request, _("Rated %(score)s points: %(grade)s.") % {"score": rating.score, "grade": grade})
+                return redirect("households:detail", pk=household.pk)
+        return self.render_to_response({"household": household, "items": items, "form": form})

@@ -1,0 +1,111 @@
+"""The bank's post-loan API: withdrawals (idempotent on the bank's reference) and their follow-up, collection
+notices and their signed receipts. Every lookup goes through `visible_to`: another county's or another bank's
+object answers 404."""
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.loans.models import Loan
+
+from .. import services
+from ..models import CollectionNotice, Withdrawal
+from .serializers import (
+    CollectionNoticeSerializer,
+    FollowUpInSerializer,
+    ReceiptInSerializer,
+    WithdrawalInSerializer,
+    WithdrawalSerializer,
+)
+
+ERRORS = {400: OpenApiResponse(description="规则不满足：{code, detail, fields}"), 403: OpenApiResponse(description="角色不符"),
+          404: OpenApiResponse(description="不存在或不在可见范围（含他行贷款）"), 409: OpenApiResponse(description="状态不允许（如已跟进、已签收）")}
+
+
+class WithdrawalFilter(filters.FilterSet):
+    follow_up = filters.ChoiceFilter(choices=[("pending", "待跟进"), ("done", "已跟进"), ("none", "无需跟进")], method="filter_follow_up",
+                                     help_text="pending 待跟进；done 已跟进；none 无需跟进")
+    month = filters.CharFilter(method="filter_month", help_text="支取月份 YYYY-MM")
+    loan = filters.NumberFilter(field_name="loan_id")
+
+    class Meta:
+        model = Withdrawal
+        fields = ["follow_up", "month", "loan"]
+
+    def filter_follow_up(self, qs, name, value):
+        return qs.filter(follow_up="" if value == "none" else value)
+
+    def filter_month(self, qs, name, value):
+        try:
+            start = dt.date.fromisoformat(f"{value}-01")
+        except ValueError:
+            return qs.none()
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        return qs.filter(withdrawn_on__gte=start, withdrawn_on__lt=end)
+
+
+class LoanWithdrawalsApi(APIView):
+    @extend_schema(tags=["withdrawals"],
+                   summary="登记支取（按银行流水号幂等：首次 201，重复 200 返回首次记录）。≥ 县设定金额（默认 1 万元）通知村联查小组跟进",
+                   request=WithdrawalInSerializer, responses={201: WithdrawalSerializer, 200: WithdrawalSerializer, **ERRORS})
+    def post(self, request, pk):
+        loan = get_object_or_404(Loan.objects.visible_to(request.user), pk=pk)
+        data = WithdrawalInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        withdrawal, created = services.withdrawal_record(request.user, loan, **data.validated_data)
+        return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema_view(list=extend_schema(summary="支取记录（银行用户只见本行）；follow_up=pending 为待跟进的大额支取和抽查"),
+                    retrieve=extend_schema(summary="支取记录详情"))
+class WithdrawalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = WithdrawalSerializer
+    filterset_class = WithdrawalFilter
+
+    def get_queryset(self):
+        return Withdrawal.objects.visible_to(self.request.user).select_related("loan").order_by("-withdrawn_on", "-id")
+
+    @extend_schema(summary="登记跟进结果（大额支取或抽查）", request=FollowUpInSerializer, responses={200: WithdrawalSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, pk=None):
+        withdrawal = self.get_object()
+        data = FollowUpInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        withdrawal = services.withdrawal_follow_up(request.user, withdrawal, **data.validated_data)
+        return Response(WithdrawalSerializer(self.get_queryset().get(pk=withdrawal.pk)).data)
+
+
+class CollectionNoticeFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=CollectionNotice.Kind.choices)
+    unsigned = filters.BooleanFilter(field_name="receipt_signed_on", lookup_expr="isnull", help_text="true：尚未签收")
+    loan = filters.NumberFilter(field_name="loan_id")
+
+    class Meta:
+        model = CollectionNotice
+        fields = ["kind", "unsigned", "loan"]
+
+
+@extend_schema_view(list=extend_schema(summary="催收通知书（到期/逾期）；unsigned=true 为尚未签收"),
+                    retrieve=extend_schema(summary="催收通知书详情"))
+class CollectionNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CollectionNoticeSerializer
+    filterset_class = CollectionNoticeFilter
+
+    def get_queryset(self):
+        return (CollectionNotice.objects.visible_to(self.request.user).select_related("loan__borrower")
+                .order_by("-issued_on", "-id"))
+
+    @extend_schema(summary="登记农户签收回执（中断诉讼时效）", request=ReceiptInSerializer,
+                   responses={200: CollectionNoticeSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def receipt(self, request, pk=None):
+        notice = self.get_object()
+        data = ReceiptInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        notice = services.notice_receipt(request.user, notice, **data.validated_data)
+        return Response(CollectionNoticeSerializer(self.get_queryset().get(pk=notice.pk)).data)

@@ -1,0 +1,69 @@
+"""Working days: Monday–Friday, except Holiday rows (holidays off, make-up days on).
+Years without loaded data fall back to weekends only; `coverage_warning` says so for UI and logs."""
+import datetime as dt
+import logging
+from functools import lru_cache
+
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+ONE_DAY = dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def _year_data(year: int) -> tuple[bool, frozenset, frozenset]:
+    from .models import CalendarYear, Holiday
+
+    covered = CalendarYear.objects.filter(year=year).exists()
+    rows = Holiday.objects.filter(date__year=year).values_list("date", "is_working_day")
+    off = frozenset(d for d, work in rows if not work)
+    on = frozenset(d for d, work in rows if work)
+    if not covered:
+        logger.warning("holiday calendar has no data for %s: counting weekends only", year)
+    return covered, off, on
+
+
+def clear_cache():
+    _year_data.cache_clear()
+
+
+def is_working_day(day: dt.date) -> bool:
+    _, off, on = _year_data(day.year)
+    if day in on:
+        return True
+    if day in off:
+        return False
+    return day.weekday() < 5
+
+
+def add_working_days(start: dt.date, n: int) -> dt.date:
+    """The n-th working day after `start` (start itself not counted); n=0 returns start."""
+    day, step, left = start, (ONE_DAY if n >= 0 else -ONE_DAY), abs(n)
+    while left:
+        day += step
+        if is_working_day(day):
+            left -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end`."""
+    if end <= start:
+        return 0
+    count, day = 0, start
+    while day < end:
+        day += ONE_DAY
+        count += is_working_day(day)
+    return count
+
+
+def uncovered_years(*days: dt.date) -> list[int]:
+    return sorted({d.year for d in days if not _year_data(d.year)[0]})
+
+
+def coverage_warning(*days: dt.date) -> str:
+    years = uncovered_years(*days)
+    if not years:
+        return ""
+    return _("The holiday calendar has no data for %(years)s: only weekends are treated as days off. "
+             "An administrator should enter that year's holidays.") % {"years": "、".join(map(str, years))}

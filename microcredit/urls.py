@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .home import HomeView
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("accounts/", include("apps.accounts.web.urls")),
+    path("households/", include("apps.households.web.urls")),
+    path("regions/", include("apps.regions.web.urls")),
+    path("approvals/", include("apps.approvals.web.urls")),
+    path("loans/", include("apps.loans.web.urls")),
+    path("postloan/", include("apps.postloan.web.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", include("microcredit.api_urls")),
+]

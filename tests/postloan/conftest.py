@@ -1,0 +1,1 @@
+from tests.approvals.conftest import chain  # noqa: F401

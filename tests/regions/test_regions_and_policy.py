@@ -1,0 +1,98 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError
+
+from apps.regions.models import CountyPolicy, Level, Region, RegionCodeTable, level_of
+from apps.regions.policy import credit_grade, grade_at_least
+from apps.regions.selectors import policy_for
+
+
+def _write(tmp_path, rows):
+    path = tmp_path / "codes.csv"
+    path.write_text("code,name,level\n" + "\n".join(",".join(map(str, r)) for r in rows), encoding="utf-8")
+    return path
+
+
+BASE = [("610000000000", "陕西省", 1), ("610900000000", "安康市", 2), ("610928000000", "旬阳县", 3),
+        ("610928100000", "城关镇", 4), ("610928100201", "东门村", 5)]
+
+
+@pytest.mark.django_db
+def test_import_code_table_builds_the_tree(tmp_path):
+    call_command("import_regions", str(_write(tmp_path, BASE)), year=2020)
+    village = Region.objects.get(code="610928100201")
+    assert village.level == Level.VILLAGE and village.parent.code == "610928100000"
+    assert village.prefix == "610928100201" and village.parent.prefix == "610928100"
+    assert [r.name for r in village.ancestors()] == ["陕西省", "安康市", "旬阳县", "城关镇"]
+
+
+@pytest.mark.django_db
+def test_a_newer_year_renames_and_retires_but_keeps_the_old_table(tmp_path):
+    call_command("import_regions", str(_write(tmp_path, BASE)), year=2020)
+    # 2021: 旬阳县 became 旬阳市 with a new code; the old codes are retired, not deleted.
+    new = [("610000000000", "陕西省", 1), ("610900000000", "安康市", 2), ("610981000000", "旬阳市", 3),
+           ("610981100000", "城关镇", 4), ("610981100201", "东门社区", 5)]
+    call_command("import_regions", str(_write(tmp_path, new)), year=2021)
+    old = Region.objects.get(code="610928000000")
+    assert not old.active and old.last_year == 2020
+    assert Region.objects.get(code="610981000000").active
+    assert set(RegionCodeTable.objects.values_list("year", flat=True)) == {2020, 2021}
+    assert RegionCodeTable.objects.get(year=2020).entries.filter(code="610928000000").exists()
+
+
+@pytest.mark.django_db
+def test_bad_table_changes_nothing(tmp_path):
+    bad = BASE + [("61092810020", "短码村", 5), ("610928100299", "错级村", 4)]
+    with pytest.raises(CommandError):
+        call_command("import_regions", str(_write(tmp_path, bad)), year=2020)
+    assert Region.objects.count() == 0 and RegionCodeTable.objects.count() == 0
+
+
+def test_level_from_code():
+    assert level_of("510921100201") == Level.VILLAGE
+    assert level_of("510921100000") == Level.TOWNSHIP
+    assert level_of("510921000000") == Level.COUNTY
+    assert level_of("510900000000") == Level.PREFECTURE
+    assert level_of("510000000000") == Level.PROVINCE
+
+
+@pytest.mark.django_db
+def test_policy_is_effective_dated_and_defaults_apply(tree):
+    county = tree["a"][Level.COUNTY]
+    assert policy_for(county.code, dt.date(2020, 1, 1)).household_cap == Decimal("50000.00")
+    assert policy_for(county.code, dt.date(2020, 1, 1)).due_reminder_days == 30
+    CountyPolicy.objects.create(county=county, effective_on=dt.date(2020, 3, 1), due_reminder_days=45)
+    CountyPolicy.objects.create(county=county, effective_on=dt.date(2021, 1, 1), due_reminder_days=40)
+    assert policy_for(county.code, dt.date(2020, 2, 29)).due_reminder_days == 30
+    assert policy_for(county.code, dt.date(2020, 3, 1)).due_reminder_days == 45
+    assert policy_for("510921100201", dt.date(2020, 12, 31)).due_reminder_days == 45  # any code inside the county
+    assert policy_for(county.code, dt.date(2021, 6, 1)).due_reminder_days == 40
+
+
+@pytest.mark.django_db
+def test_policy_defaults_match_the_domain(tree):
+    p = policy_for(tree["a"][Level.COUNTY].code, dt.date(2020, 1, 1))
+    assert (p.max_term_months, p.borrower_min_age, p.borrower_max_age) == (36, 18, 65)
+    assert (p.disbursement_working_days, p.notice_working_days, p.compensation_overdue_days) == (7, 5, 90)
+    assert p.withdrawal_alert_amount == Decimal("10000.00") and p.overdue_red_line == Decimal("0.0050")
+    assert (p.share_county, p.share_bank, p.recovery_years) == (Decimal("0.8"), Decimal("0.2"), 3)
+
+
+@pytest.mark.django_db
+def test_policy_row_invariants_are_database_constraints(tree):
+    with pytest.raises(IntegrityError):
+        CountyPolicy.objects.create(county=tree["a"][Level.COUNTY], effective_on=dt.date(2020, 1, 1),
+                                    borrower_min_age=70, borrower_max_age=65)
+
+
+@pytest.mark.parametrize(("score", "grade"), [(100, "AAA"), (80, "AAA"), (79.9, "AA"), (70, "AA"), (69, "A"), (60, "A"), (59.9, ""), (0, "")])
+def test_credit_grade_thresholds(score, grade):
+    assert credit_grade(score) == grade
+
+
+def test_grade_order():
+    assert grade_at_least("AA", "A") and grade_at_least("A", "A") and not grade_at_least("", "A")
