@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8000
+# The exported settings below are for run/seed; pytest must get its own, or the env var would win over pyproject's.
+PYTEST := DJANGO_SETTINGS_MODULE=microcredit.settings.test $(VENV)/bin/pytest
 export DJANGO_SETTINGS_MODULE ?= microcredit.settings.local
 
 .PHONY: install run migrate seed test test-fast test-browser test-integration lint bench messages clean
@@ -34,16 +36,16 @@ run: seed
 # The whole suite. Integration tests need DATABASE_URL (PostgreSQL) and REDIS_URL, browser tests Debian's
 # chromium: without them those tests are reported as skipped, never silently passed.
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: install
-	$(VENV)/bin/pytest -m "not browser and not integration" $(PYTEST_ARGS)
+	$(PYTEST) -m "not browser and not integration" $(PYTEST_ARGS)
 
 test-browser: install
-	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+	$(PYTEST) -m browser $(PYTEST_ARGS)
 
 test-integration: install
-	$(VENV)/bin/pytest -m integration $(PYTEST_ARGS)
+	$(PYTEST) -m integration $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

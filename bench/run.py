@@ -7,7 +7,8 @@ The database is created when missing and migrated.
 2. Household list medians at 1,000,000 households (generate_demo_data builds them once; skipped when present):
    the HTML page (province supervisor, county officer) and /api/v1/households/, 20 requests per query.
 3. Export of the whole province to Excel (time and memory).
-4. The loan benchmarks (bench/loans.py), on the same households, unless --skip-loans."""
+4. The loan benchmarks (bench/loans.py), on the same households, unless --skip-loans.
+5. The post-loan benchmarks (bench/postloan.py) on those loans: daily jobs, overdue marking, bulletin page."""
 import argparse
 import datetime as dt
 import io
@@ -285,7 +286,8 @@ def main(argv=None):
     parser.add_argument("--skip-lists", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--export-province", action="store_true", help="export all households instead of one county's")
-    parser.add_argument("--skip-loans", action="store_true")
+    parser.add_argument("--skip-loans", action="store_true", help="also skips the post-loan benchmarks, which need the loans")
+    parser.add_argument("--skip-postloan", action="store_true")
     args = parser.parse_args(argv)
     dbname = require_postgres()
     setup()
@@ -327,6 +329,10 @@ def main(argv=None):
         import loans
 
         loans.main(["--prefix", "45"])
+        if not args.skip_postloan:
+            import postloan
+
+            postloan.main([])
     print(f"\nload average at the end {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
 
 

@@ -1,9 +1,17 @@
 import pytest
+from django.conf import settings
 
 from apps.regions import calendar
 from apps.regions.models import Level
 
 from .factories import UserFactory, bank_user, region_tree
+
+
+def pytest_configure(config):
+    # An exported DJANGO_SETTINGS_MODULE beats pyproject's: the suite must never run on the local settings
+    # (Celery not eager, the Redis cache shared between runs).
+    if settings.SETTINGS_MODULE != "microcredit.settings.test":
+        raise pytest.UsageError(f"tests need DJANGO_SETTINGS_MODULE=microcredit.settings.test, not {settings.SETTINGS_MODULE}")
 
 
 @pytest.fixture(autouse=True)
