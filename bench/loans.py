@@ -2,6 +2,7 @@
 queries per page, repayment POST median, and 50 concurrent clients for 60 s against gunicorn.
 Run through `make bench` (bench/run.py), or alone: DATABASE_URL=postgres://… python bench/loans.py --loans 1000000"""
 import argparse
+import datetime as dt
 import http.client
 import itertools
 import json
@@ -70,11 +71,13 @@ def in_process(user, key, loans_total):
         with CaptureQueriesContext(connection) as ctx:
             client.get(f"/api/v1/loans/?page_size=100&page={page}")
         counts.append(len(ctx.captured_queries))
+    disbursed = dict(Loan.objects.filter(pk__in=ids).values_list("id", "disbursed_on"))
     post_ids = itertools.cycle(ids)
 
     def repay():
         loan_id = next(post_ids)
-        r = client.post(f"/api/v1/loans/{loan_id}/repayments/", data=json.dumps({"paid_on": "2024-06-20", "interest": "10.00"}),
+        paid_on = (disbursed[loan_id] + dt.timedelta(days=10)).isoformat()  # a repayment never predates the disbursement
+        r = client.post(f"/api/v1/loans/{loan_id}/repayments/", data=json.dumps({"paid_on": paid_on, "interest": "10.00"}),
                         content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"bench-{loan_id}-{time.time_ns()}")
         assert r.status_code == 201, r.content
     rows.append(("API repayment POST", median_ms(repay, n=50)))

@@ -1,12 +1,11 @@
 """Small helpers shared by the HTML views."""
-from django.core.paginator import Paginator
-
 from .messages import message
+from .paging import CachedCountPaginator
 
 
 def paginate(request, queryset, per_page: int = 25) -> dict:
     """Context for templates/includes/pagination.html: the page and the query string without `page`."""
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(queryset, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {"page_obj": page, "querystring_without_page": (query.urlencode() + "&") if query else ""}

@@ -84,6 +84,9 @@ class Loan(ConcurrentTransitionMixin, ScopedModel):
             models.Index(fields=["bank", "state", "maturity_on"], name="loan_bank_state_maturity_idx"),
             models.Index(fields=["household", "state"], name="loan_household_state_idx"),
             models.Index(fields=["state", "maturity_on"], name="loan_state_maturity_idx"),
+            # The lists' order (newest signed first): without these every page sorts the whole scope.
+            models.Index(fields=["bank", "-signed_on", "-id"], name="loan_bank_signed_order_idx"),
+            models.Index(fields=["-signed_on", "-id"], name="loan_signed_order_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["bank", "contract_no"], name="uniq_contract_per_bank"),

@@ -118,6 +118,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(40 * 1024 * 1024)))
 # Files with more rows than this are validated and committed by a Celery task.
+# List counts at or above this many rows are cached this long (apps/core/paging.py).
+LIST_COUNT_CACHE_ABOVE = int(os.environ.get("LIST_COUNT_CACHE_ABOVE", "50000"))
+LIST_COUNT_CACHE_SECONDS = int(os.environ.get("LIST_COUNT_CACHE_SECONDS", "60"))
 IMPORT_SYNC_MAX_ROWS = int(os.environ.get("IMPORT_SYNC_MAX_ROWS", "2000"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
@@ -29,6 +28,7 @@ from apps.core.errors import DomainError
 from apps.core.forms import add_domain_errors
 from apps.core.messages import message
 from apps.core.money import to_wan
+from apps.core.paging import CachedCountPaginator
 from apps.loans.models import ACTIVE_STATES, Loan
 from apps.regions.models import Region
 from apps.regions.selectors import policy_for
@@ -173,7 +173,7 @@ class InspectionListView(CapabilityRequiredMixin, TemplateView):
             qs = qs.filter(problem_found=True)
         if suspect:
             qs = qs.filter(location_suspect=True)
-        page = Paginator(qs.order_by("-done_on", "-id"), PAGE_SIZE).get_page(params.get("page"))
+        page = CachedCountPaginator(qs.order_by("-done_on", "-id"), PAGE_SIZE).get_page(params.get("page"))
         ctx.update(page_obj=page, inspections=page.object_list, problem=problem, suspect=suspect,
                    querystring_without_page=_querystring_without_page(params))
         return ctx
@@ -368,7 +368,7 @@ class WithdrawalListView(CapabilityRequiredMixin, TemplateView):
         if month:
             nxt = (month + dt.timedelta(days=32)).replace(day=1)
             qs = qs.filter(withdrawn_on__gte=month, withdrawn_on__lt=nxt)
-        page = Paginator(qs.order_by("-withdrawn_on", "-id"), PAGE_SIZE).get_page(params.get("page"))
+        page = CachedCountPaginator(qs.order_by("-withdrawn_on", "-id"), PAGE_SIZE).get_page(params.get("page"))
         ctx.update(page_obj=page, withdrawals=page.object_list, follow_up=follow_up, kind=kind,
                    month=month.strftime("%Y-%m") if month else "", querystring_without_page=_querystring_without_page(params))
         return ctx
@@ -469,7 +469,7 @@ class NoticeListView(CapabilityRequiredMixin, TemplateView):
         if unsigned:
             qs = qs.filter(receipt_signed_on__isnull=True)
         qs = qs.order_by(F("receipt_signed_on").asc(nulls_first=True), "maturity_on", "id")
-        page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+        page = CachedCountPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
         today = timezone.localdate()
         ctx.update(page_obj=page, notices=page.object_list, kinds=CollectionNotice.Kind.choices, kind=kind, unsigned=unsigned,
                    today=today, can_sign=self.request.user.role in FIELD_ROLES,
@@ -628,7 +628,7 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         qs = Notification.objects.filter(user=self.request.user)
-        page = Paginator(qs.order_by("-created_at", "-id"), 30).get_page(self.request.GET.get("page"))
+        page = CachedCountPaginator(qs.order_by("-created_at", "-id"), 30).get_page(self.request.GET.get("page"))
         ctx.update(page_obj=page, notifications=page.object_list, unread=qs.filter(read_at__isnull=True).count(),
                    querystring_without_page="")
         return ctx
