@@ -84,9 +84,10 @@ class Loan(ConcurrentTransitionMixin, ScopedModel):
             models.Index(fields=["bank", "state", "maturity_on"], name="loan_bank_state_maturity_idx"),
             models.Index(fields=["household", "state"], name="loan_household_state_idx"),
             models.Index(fields=["state", "maturity_on"], name="loan_state_maturity_idx"),
-            # The lists' order (newest signed first): without these every page sorts the whole scope.
-            models.Index(fields=["bank", "-signed_on", "-id"], name="loan_bank_signed_order_idx"),
-            models.Index(fields=["-signed_on", "-id"], name="loan_signed_order_idx"),
+            # The lists' order (newest signed first): without these every page sorts the whole scope. The region
+            # code rides along so a deep page's ids come from the index alone (apps/core/paging.py).
+            models.Index(fields=["bank", "-signed_on", "-id"], include=["region_code"], name="loan_bank_signed_order_idx"),
+            models.Index(fields=["-signed_on", "-id"], include=["region_code"], name="loan_signed_order_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["bank", "contract_no"], name="uniq_contract_per_bank"),
@@ -196,7 +197,8 @@ class Repayment(ScopedModel):
         ordering = ["paid_on", "id"]
         verbose_name = _("repayment")
         verbose_name_plural = _("repayments")
-        indexes = [prefix_index("repayment_region_prefix_idx")]
+        # paid_on: the bulletin adds back only repayments made after the day it reports on.
+        indexes = [prefix_index("repayment_region_prefix_idx"), models.Index(fields=["paid_on"], name="repayment_paid_on_idx")]
         constraints = [
             models.UniqueConstraint(fields=["bank", "idempotency_key"], condition=~Q(idempotency_key=""), name="uniq_repayment_idempotency"),
             models.CheckConstraint(condition=Q(principal__gte=0) & Q(interest__gte=0) & Q(penalty__gte=0), name="repayment_parts_nonnegative"),

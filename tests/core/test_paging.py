@@ -49,3 +49,18 @@ def test_large_counts_are_kept_for_a_while_and_per_query(tree, settings):
 @pytest.mark.django_db
 def test_an_empty_queryset_counts_zero():
     assert CachedCountPaginator(Household.objects.none(), 25).count == 0
+
+
+@pytest.mark.django_db
+def test_deep_pages_hold_the_same_rows_in_the_same_order(tree):
+    village = tree["a"][Level.VILLAGE]
+    for _ in range(12):
+        HouseholdFactory(village=village)
+    qs = Household.objects.select_related("village").order_by("-id")
+    expected = list(qs)
+    shallow = CachedCountPaginator(qs, 5)
+    deep = CachedCountPaginator(qs, 5)
+    deep.deferred_join_from = 0
+    for number in (1, 2, 3):
+        assert list(deep.page(number).object_list) == list(shallow.page(number).object_list) == expected[(number - 1) * 5:number * 5]
+    assert deep.page(3).end_index() == 12
