@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Bank, User
 from apps.accounts.notifications import notify
 from apps.accounts.roles import Role
+from apps.core.db import refresh_statistics
 from apps.loans.models import ACTIVE_STATES, Loan, LoanState, PublicNotice
 from apps.regions.models import Level, Region
 from apps.regions.selectors import policy_for
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 DAILY = ["overdue_marking", "collection_notices", "inspection_scheduling", "disbursement_alerts", "notice_closing", "bulletin"]
 MAX_CATCH_UP_DAYS = 62
 ACTIVE = tuple(str(s) for s in ACTIVE_STATES)
+# After changing more rows than this, a job refreshes the planner's statistics before its next query: a plan made
+# on figures from before (say, "no loan is overdue") can turn a seconds-long anti-join into an hours-long one.
+BULK_CHANGE = 10_000
 
 
 def _county_codes() -> list[str]:
@@ -61,6 +65,8 @@ def overdue_marking(day: dt.date) -> dict:
         overdue_since=ExpressionWrapper(F("maturity_on") + dt.timedelta(days=1), output_field=DateField()))
     cleared = Loan.objects.filter(overdue_since__isnull=False).filter(~Q(state__in=ACTIVE_STATES) | Q(maturity_on__gte=day)).update(
         overdue_since=None)
+    if marked + cleared > BULK_CHANGE:
+        refresh_statistics(Loan._meta.db_table)  # the notices' anti-join is planned on these figures next
     new = dict(Loan.objects.filter(overdue_since=day).values_list("region_code").annotate(n=Count("id")))
     _digest(Role.VILLAGE_MEMBER, new, f"overdue:{day}", _("%(n)d loans became overdue today: issue overdue notices."), "/loans/?overdue=1",
             channels=("inapp", "sms"))
@@ -75,6 +81,8 @@ def collection_notices(day: dt.date) -> dict:
         loans = Loan.objects.filter(region_code__startswith=county[:6], state__in=ACTIVE_STATES,
                                     maturity_on__gte=day, maturity_on__lte=day + dt.timedelta(days=n))
         created += _insert_notices(loans, CollectionNotice.Kind.DUE, day)
+    if created > BULK_CHANGE:
+        refresh_statistics(CollectionNotice._meta.db_table)
     # Overdue notices do not depend on county settings: one statement for all counties.
     created += _insert_notices(Loan.objects.filter(state__in=ACTIVE_STATES, overdue_since__isnull=False, overdue_since__lte=day),
                                CollectionNotice.Kind.OVERDUE, day)
@@ -88,7 +96,7 @@ def _insert_notices(loans, kind, day) -> int:
     after the first) are skipped by an anti-join, which is far cheaper than letting each collide with the unique
     constraint; the constraint still settles a race with a concurrent run."""
     has_notice = CollectionNotice.objects.filter(loan=OuterRef("pk"), kind=kind, maturity_on=OuterRef("maturity_on"))
-    loans = loans.exclude(Exists(has_notice))
+    loans = loans.exclude(Exists(has_notice)).order_by()
     select_sql, params = loans.values("id", "region_code", "maturity_on").query.sql_with_params()
     verb, tail = ("INSERT", "ON CONFLICT DO NOTHING") if connection.vendor == "postgresql" else ("INSERT OR IGNORE", "")
     with connection.cursor() as cur:
