@@ -848,20 +848,14 @@ def _recheck(job: ImportJob) -> Parsed | None:
     out = Parsed()
     households = [dict(zip(_H_KEYS, row, strict=True)) for row in data["households"]]
     members = [dict(zip(_M_KEYS, row, strict=True)) for row in data["members"]]
-    hdr = {k: h for h, k, _r, _m in HOUSEHOLD_COLUMNS}
-    mhdr = {k: h for h, k, _r, _m in MEMBER_COLUMNS}
     village_values: dict[str, list[int]] = {}
-    id_rows, national_rows = [], []
     for idx, h in enumerate(households):
         if h["annual_income"] is not None:
             h["annual_income"] = Decimal(h["annual_income"])
         village_values.setdefault(h["village_raw"], []).append(idx)
-        id_rows.append((h["head_id_number"], HOUSEHOLD_SHEET, h["_row"], hdr["head_id_number"]))
-        if h["national_no"]:
-            national_rows.append((h["national_no"], h["_row"]))
-    id_rows += [(m["id_number"], MEMBER_SHEET, m["_row"], mhdr["id_number"]) for m in members]
     _resolve_villages(out, households, village_values, scope_of(job))
-    _check_database(out, id_rows, national_rows)
+    # ID and national numbers registered since the dry run are not looked up again: the unique indexes refuse
+    # them at the write, and household_import_run_commit then re-validates the file to list which rows clash.
     out.problems.sort(key=lambda p: (p.sheet != HOUSEHOLD_SHEET, p.row))
     if out.ok:
         out.households, out.members = households, members
@@ -1038,7 +1032,8 @@ class _Copy:
         suffix = self.suffix
         buf.writelines("\t".join([_copy_value(v) for v in row]) + suffix for row in rows)
         buf.seek(0)
-        cursor.cursor.copy_expert(self.sql, buf)
+        with connection.wrap_database_errors:  # a clash with a unique index surfaces as Django's IntegrityError
+            cursor.cursor.copy_expert(self.sql, buf)
 
 
 def _write_copy(parsed: Parsed, actor, job: ImportJob, progress=None) -> int:

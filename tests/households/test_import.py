@@ -322,6 +322,23 @@ def test_commit_revalidates_and_catches_an_id_registered_after_the_preview(offic
 
 
 @pytest.mark.django_db
+def test_commit_catches_a_member_id_and_a_national_number_registered_after_the_preview(officer_client, tree):
+    village = tree["a"][Level.VILLAGE]
+    rows = [row(village, 国家系统户编号="GX-1"), row(village)]
+    members = [{"户主身份证号": rows[1]["户主身份证号"], "姓名": "李四", "与户主关系": "配偶", "身份证号": new_id()}]
+    upload(officer_client, xlsx(rows, members))
+    job = last_job()
+    assert job.state == ImportJob.State.READY
+    other = HouseholdFactory(village=village, national_no="GX-1")
+    Member.objects.create(household=other, name="王五", id_number=members[0]["身份证号"], relation=Relation.CHILD)
+    officer_client.post(reverse("households:import-commit", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.INVALID
+    assert codes(job) == {(2, "household_national_no_taken"), (2, "id_number_taken")}
+    assert Household.objects.count() == 1 and HouseholdEvent.objects.filter(action="imported").count() == 0
+
+
+@pytest.mark.django_db
 def test_another_countys_user_gets_404_and_sees_no_job(client, tree, county_officer, other_county_officer):
     client.force_login(county_officer)
     upload(client, xlsx([row(tree["a"][Level.VILLAGE])]))
