@@ -7,7 +7,9 @@ shared string), far from the 5,000 rows/s the whole import must reach, so `XlsxR
 directly — a string-split and regex fast path for the cell shapes every writer produces, and openpyxl as the
 fallback for anything unusual (formula-only cells, prefixed namespaces, rich text), so nothing is misread.
 Validation is set-based: duplicates by dict, the database checked in chunks of IDs, villages resolved once.
-The commit re-validates inside its transaction and writes with bulk_create in batches."""
+The commit re-checks villages and scope inside its transaction and writes (COPY on PostgreSQL, bulk_create
+elsewhere); ID and national numbers registered since the dry run are refused by the unique indexes, and the
+file is then validated again to list which rows clash."""
 import codecs
 import datetime as dt
 import html
