@@ -33,6 +33,7 @@ MESSAGES = {
     "import_not_excel": _("The file is not an Excel workbook (.xlsx)."),
     "import_empty": _("The file has no data rows."),
     "import_too_large": _("The file is too large."),
+    "export_too_large": _("Too many households to export at once: filter by county, township or village first, then export."),
     "import_missing_columns": _("The header row lacks required columns."),
     "import_has_errors": _("The file has errors; nothing was imported."),
     "import_not_ready": _("This import cannot be committed in its current state."),

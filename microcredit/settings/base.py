@@ -121,6 +121,8 @@ IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(40 * 102
 # List counts at or above this many rows are cached this long (apps/core/paging.py).
 LIST_COUNT_CACHE_ABOVE = int(os.environ.get("LIST_COUNT_CACHE_ABOVE", "50000"))
 LIST_COUNT_CACHE_SECONDS = int(os.environ.get("LIST_COUNT_CACHE_SECONDS", "60"))
+# An export is written in the request: above this many rows it asks for a narrower filter (a gunicorn timeout otherwise).
+EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "200000"))
 IMPORT_SYNC_MAX_ROWS = int(os.environ.get("IMPORT_SYNC_MAX_ROWS", "2000"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -85,3 +85,18 @@ def test_an_export_can_be_imported_again(client, tree, county_officer):
     assert job.state == ImportJob.State.READY, job.errors
     client.post(reverse("households:import-commit", args=[job.pk]))
     assert sorted(Household.objects.values_list("head_name", "head_id_number", "region_code", "status", "size")) == before
+
+
+@pytest.mark.django_db
+def test_an_export_above_the_limit_asks_for_a_narrower_filter(client, tree, county_officer, settings):
+    settings.EXPORT_MAX_ROWS = 2
+    for name in ("张三", "张四"):
+        HouseholdFactory(village=tree["a"][Level.VILLAGE], head_name=name)
+    HouseholdFactory(village=tree["a2"][Level.VILLAGE], head_name="李四")
+    client.force_login(county_officer)
+    response = client.get(reverse("households:export"), {"status": ""})
+    assert response.status_code == 302 and response["Location"] == reverse("households:list") + "?status="
+    page = client.get(response["Location"]).content.decode()
+    assert "一次导出的户数过多" in page
+    _, rows = read(client.get(reverse("households:export"), {"village": tree["a"][Level.TOWNSHIP].prefix}))
+    assert len(rows) == 2  # exactly at the limit: the file comes

@@ -1,11 +1,12 @@
 """Excel import (upload → dry-run preview → commit) and export of the household register."""
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,7 @@ from apps.accounts.web.views import CapabilityRequiredMixin
 from apps.core.errors import DomainError
 from apps.core.messages import message
 
-from .. import exporting, importing
+from .. import exporting, importing, selectors
 from ..models import ImportJob, Status
 
 ERRORS_PER_PAGE = 100
@@ -158,6 +159,11 @@ class HouseholdExportView(CapabilityRequiredMixin, View):
             "grade": params.get("grade", "") if params.get("grade") in {"AAA", "AA", "A", "none"} else "",
             "rating_due_on": timezone.localdate() if params.get("rating_due") == "1" else None,
         }
+        rows = selectors.household_list(request.user, **filters).count()
+        if rows > settings.EXPORT_MAX_ROWS:
+            messages.error(request, message("export_too_large"))
+            query = request.GET.urlencode()
+            return redirect(reverse("households:list") + (f"?{query}" if query else ""))
         out = exporting.household_export(request.user, **filters)
         name = f"households-{timezone.localdate():%Y%m%d}.xlsx"
         return FileResponse(out, as_attachment=True, filename=name,
