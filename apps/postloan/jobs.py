@@ -16,7 +16,7 @@ from apps.accounts.models import Bank, User
 from apps.accounts.notifications import notify
 from apps.accounts.roles import Role
 from apps.core.db import refresh_statistics
-from apps.loans.models import ACTIVE_STATES, Loan, LoanState, PublicNotice
+from apps.loans.models import ACTIVE_STATES, Loan, LoanState, OverdueMark, PublicNotice
 from apps.regions.models import Level, Region
 from apps.regions.selectors import policy_for
 
@@ -58,16 +58,20 @@ def _digest(role: str, counts_by_code: dict[str, int], key: str, title: str, lin
 # --- daily jobs: each takes the day it works for -----------------------------------------------------------------
 
 def overdue_marking(day: dt.date) -> dict:
-    """Principal unpaid after maturity: mark overdue_since = maturity + 1; clear marks that no longer hold.
-    Two UPDATE statements over all loans."""
-    marked = Loan.objects.filter(state__in=ACTIVE_STATES, maturity_on__lt=day, principal_repaid__lt=F("principal"),
-                                 overdue_since__isnull=True).update(
-        overdue_since=ExpressionWrapper(F("maturity_on") + dt.timedelta(days=1), output_field=DateField()))
-    cleared = Loan.objects.filter(overdue_since__isnull=False).filter(~Q(state__in=ACTIVE_STATES) | Q(maturity_on__gte=day)).update(
-        overdue_since=None)
+    """Principal unpaid after maturity: an OverdueMark (since = maturity + 1) for each loan not yet marked; marks
+    that no longer hold are removed. One INSERT … SELECT and one DELETE over all loans."""
+    unmarked = (Loan.objects.filter(state__in=ACTIVE_STATES, maturity_on__lt=day, principal_repaid__lt=F("principal"),
+                                    overdue_mark__isnull=True)
+                .annotate(since=ExpressionWrapper(F("maturity_on") + dt.timedelta(days=1), output_field=DateField()))
+                .order_by().values("id", "since"))
+    select_sql, params = unmarked.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {OverdueMark._meta.db_table} (loan_id, since) SELECT q.id, q.since FROM ({select_sql}) q", params)
+        marked = max(cur.rowcount, 0)
+    cleared, _by_model = OverdueMark.objects.filter(~Q(loan__state__in=ACTIVE_STATES) | Q(loan__maturity_on__gte=day)).delete()
     if marked + cleared > BULK_CHANGE:
-        refresh_statistics(Loan._meta.db_table)  # the notices' anti-join is planned on these figures next
-    new = dict(Loan.objects.filter(overdue_since=day).values_list("region_code").annotate(n=Count("id")))
+        refresh_statistics(OverdueMark._meta.db_table)  # the notices' join is planned on these figures next
+    new = dict(Loan.objects.filter(overdue_mark__since=day).values_list("region_code").annotate(n=Count("id")))
     _digest(Role.VILLAGE_MEMBER, new, f"overdue:{day}", _("%(n)d loans became overdue today: issue overdue notices."), "/loans/?overdue=1",
             channels=("inapp", "sms"))
     return {"marked": marked, "cleared": cleared}
@@ -84,7 +88,7 @@ def collection_notices(day: dt.date) -> dict:
     if created > BULK_CHANGE:
         refresh_statistics(CollectionNotice._meta.db_table)
     # Overdue notices do not depend on county settings: one statement for all counties.
-    created += _insert_notices(Loan.objects.filter(state__in=ACTIVE_STATES, overdue_since__isnull=False, overdue_since__lte=day),
+    created += _insert_notices(Loan.objects.filter(state__in=ACTIVE_STATES, overdue_mark__since__lte=day),
                                CollectionNotice.Kind.OVERDUE, day)
     fresh = dict(CollectionNotice.objects.filter(issued_on=day).values_list("region_code").annotate(n=Count("id")))
     _digest(Role.VILLAGE_MEMBER, fresh, f"notices:{day}", _("%(n)d collection notices to deliver and have signed."), "/postloan/notices/")
