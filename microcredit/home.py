@@ -45,7 +45,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             "to_disburse": loans.filter(state=LoanState.CONTRACTED).count(),
             "late_disbursements": loans.filter(Q(state=LoanState.CONTRACTED, disburse_by__lt=today) |
                                                Q(disbursed_on__gt=F("disburse_by"))).count(),
-            "overdue": loans.filter(overdue_since__isnull=False).count(),
+            "overdue": loans.filter(overdue_mark__isnull=False).count(),
             "inspections_overdue": InspectionSchedule.objects.visible_to(user).filter(active=True, next_due_on__lt=today).count(),
         }
         ctx["calendar_warning"] = coverage_warning(today)
