@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Bank, User
 from apps.accounts.notifications import notify
 from apps.accounts.roles import Role
-from apps.core.db import refresh_statistics
+from apps.core.db import no_nested_loops, refresh_statistics
 from apps.loans.models import ACTIVE_STATES, Loan, LoanState, OverdueMark, PublicNotice
 from apps.regions.models import Level, Region
 from apps.regions.selectors import policy_for
@@ -65,7 +65,7 @@ def overdue_marking(day: dt.date) -> dict:
                 .annotate(since=ExpressionWrapper(F("maturity_on") + dt.timedelta(days=1), output_field=DateField()))
                 .order_by().values("id", "since"))
     select_sql, params = unmarked.query.sql_with_params()
-    with connection.cursor() as cur:
+    with no_nested_loops(), connection.cursor() as cur:
         cur.execute(f"INSERT INTO {OverdueMark._meta.db_table} (loan_id, since) SELECT q.id, q.since FROM ({select_sql}) q", params)
         marked = max(cur.rowcount, 0)
     cleared, _by_model = OverdueMark.objects.filter(~Q(loan__state__in=ACTIVE_STATES) | Q(loan__maturity_on__gte=day)).delete()
@@ -103,7 +103,7 @@ def _insert_notices(loans, kind, day) -> int:
     loans = loans.exclude(Exists(has_notice)).order_by()
     select_sql, params = loans.values("id", "region_code", "maturity_on").query.sql_with_params()
     verb, tail = ("INSERT", "ON CONFLICT DO NOTHING") if connection.vendor == "postgresql" else ("INSERT OR IGNORE", "")
-    with connection.cursor() as cur:
+    with no_nested_loops(), connection.cursor() as cur:
         cur.execute(
             f"""{verb} INTO postloan_collectionnotice (loan_id, region_code, maturity_on, kind, issued_on, receipt_signer)
                 SELECT q.id, q.region_code, q.maturity_on, %s, %s, '' FROM ({select_sql}) q {tail}""",
