@@ -114,7 +114,7 @@ def _insert_notices(loans, kind, day) -> int:
 
 def inspection_scheduling(day: dt.date) -> dict:
     """Put newly disbursed loans on the cadence, take closed ones off, and flag inspections overdue."""
-    with connection.cursor() as cur:
+    with no_nested_loops(), connection.cursor() as cur:
         first_months = 1
         if connection.vendor == "postgresql":
             cur.execute(
