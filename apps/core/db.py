@@ -22,14 +22,15 @@ def no_nested_loops():
     """For an INSERT … SELECT that anti-joins the very table it fills (one row per loan, skip those present).
     Planned on statistics of an empty table, PostgreSQL picks a nested loop over a sequential scan of that table,
     which grows while the statement runs: quadratic, minutes instead of seconds. A hash anti-join reads the table
-    once as it was. Needs a transaction (SET LOCAL); elsewhere it changes nothing."""
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+    once as it was. In a transaction the setting is LOCAL to it; outside one it is reset afterwards."""
+    if connection.vendor != "postgresql":
         yield
         return
+    scope = "LOCAL " if connection.in_atomic_block else ""
     with connection.cursor() as cur:
-        cur.execute("SET LOCAL enable_nestloop = off")
+        cur.execute(f"SET {scope}enable_nestloop = off")
     try:
         yield
     finally:
         with connection.cursor() as cur:
-            cur.execute("SET LOCAL enable_nestloop = on")
+            cur.execute(f"SET {scope}enable_nestloop = on")
