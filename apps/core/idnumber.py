@@ -1,11 +1,15 @@
 """Resident ID numbers (GB 11643-1999): 18 characters, a valid birth date and the mod-11 check digit."""
 import datetime as dt
+import functools
+import operator
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_ZERO_SUM = 48 * sum(_WEIGHTS)  # the ASCII code of "0" times each weight
 
 
 @dataclass(frozen=True)
@@ -14,16 +18,27 @@ class IdProblem:
 
 
 def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    """The mod-11 check character of 17 digits (weighted on their ASCII codes: an import checks 100,000s)."""
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
+        raise ValueError("17 digits expected")
+    return _CHECK[(sum(map(operator.mul, first17.encode(), _WEIGHTS)) - _ZERO_SUM) % 11]
 
 
 def normalize(raw: str) -> str:
-    return (raw or "").strip().replace(" ", "").upper()
+    value = (raw or "").strip()
+    if not value.isascii():  # full-width digits and Ｘ typed with a Chinese input method
+        value = unicodedata.normalize("NFKC", value).strip()
+    return value.replace(" ", "").upper()
 
 
 def birth_date(id_number: str) -> dt.date | None:
+    return _date(id_number[6:14])
+
+
+@functools.lru_cache(maxsize=65536)  # a register holds a few thousand distinct birth dates
+def _date(yyyymmdd: str) -> dt.date | None:
     try:
-        return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+        return dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
         return None
 

@@ -44,6 +44,22 @@ def test_bad_shapes(raw):
     assert idnumber.problems(raw) == ["id_number_bad_format"]
 
 
+def test_full_width_digits_are_read_as_ascii_and_other_scripts_refused():
+    full_width = "１１０１０５１９４９１２３１００２ｘ"
+    assert idnumber.normalize(full_width) == VALID and idnumber.problems(full_width) == []
+    arabic_indic = "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X"  # digits to Python's \\d, not to an ID number
+    assert idnumber.problems(arabic_indic) == ["id_number_bad_format"]
+
+
+def test_check_digit_matches_the_weighted_sum_for_many_numbers():
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    for n in range(0, 10**17, 7_919_000_000_003):
+        first17 = f"{n:017d}"
+        assert idnumber.check_digit(first17) == "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
+    with pytest.raises(ValueError):
+        idnumber.check_digit("1101051949123100")
+
+
 def test_missing():
     assert idnumber.problems("  ") == ["id_number_missing"]
 

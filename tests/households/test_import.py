@@ -437,3 +437,35 @@ def test_commit_rechecks_villages_and_works_without_the_kept_rows(officer_client
     officer_client.post(reverse("households:import-commit", args=[job.pk]))
     job.refresh_from_db()
     assert job.state == ImportJob.State.DONE and Household.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_values_with_tabs_line_breaks_and_backslashes_are_stored_exactly(officer_client, tree):
+    """The PostgreSQL commit writes with COPY's text format: every special character must survive it."""
+    village = tree["a"][Level.VILLAGE]
+    odd = ["新桥村\t3组", "新桥村\n3组\r\n", "C:\\data\\N\\", "\\N", "路\\\t\\n"]
+    rows = [row(village, 住址=address, 主要产业="\\N" if i == 0 else "种植", 家庭年纯收入=None) for i, address in enumerate(odd)]
+    upload(officer_client, xlsx(rows))
+    job = last_job()
+    officer_client.post(reverse("households:import-commit", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE, job.errors
+    stored = dict(Household.objects.values_list("head_id_number", "address"))
+    assert [stored[r["户主身份证号"]] for r in rows] == [a.strip() for a in odd]
+    first = Household.objects.get(head_id_number=rows[0]["户主身份证号"])
+    assert first.industry == "\\N" and first.annual_income is None
+
+
+def test_copy_lines_escape_only_what_needs_it():
+    assert importing._copy_line((1, None, "plain", dt.date(2026, 1, 2)), "\n") == "1\t\\N\tplain\t2026-01-02\n"
+    assert importing._copy_line((None, "a\tb", "c\\Nd", "x\ny\r"), "") == "\\N\ta\\tb\tc\\\\Nd\tx\\ny\\r"
+
+
+@pytest.mark.django_db
+def test_taken_national_number_found_in_a_long_list(officer_client, tree):
+    """More than 100 numbers in one database question (the planner's limit for proving a partial index applies)."""
+    village = tree["a"][Level.VILLAGE]
+    HouseholdFactory(village=village, national_no="N-150")
+    rows = [row(village, 国家系统户编号=f"N-{i}") for i in range(1, 200)]
+    upload(officer_client, xlsx(rows))
+    assert codes(last_job()) == {(151, "household_national_no_taken")}
