@@ -463,6 +463,15 @@ def _add(out: Parsed, sheet, row, column, value, code, first_row=None):
 
 
 def _validate(out: Parsed, h_rows, m_rows, *, scope_prefix, today, check_db):
+    lookups = _Lookups() if check_db else None
+    try:
+        _validate_rows(out, h_rows, m_rows, scope_prefix=scope_prefix, today=today, lookups=lookups)
+    finally:
+        if lookups:
+            lookups.close()
+
+
+def _validate_rows(out: Parsed, h_rows, m_rows, *, scope_prefix, today, lookups):
     H, M = HOUSEHOLD_SHEET, MEMBER_SHEET
     hdr = {k: h for h, k, _r, _m in HOUSEHOLD_COLUMNS}
     mhdr = {k: h for h, k, _r, _m in MEMBER_COLUMNS}
@@ -501,6 +510,8 @@ def _validate(out: Parsed, h_rows, m_rows, *, scope_prefix, today, check_db):
         else:
             seen_ids[head_id] = (H, n)
             id_rows.append((head_id, H, n, hdr["head_id_number"]))
+            if lookups:
+                lookups.add("id", head_id)
         village = _text(r.get("village"))
         h["village_raw"] = village
         if not village:
@@ -521,6 +532,8 @@ def _validate(out: Parsed, h_rows, m_rows, *, scope_prefix, today, check_db):
             else:
                 seen_national[h["national_no"]] = n
                 national_rows.append((h["national_no"], n))
+                if lookups:
+                    lookups.add("national", h["national_no"])
         if h["phone"] and policy.phone_problems(h["phone"]):
             _add(out, H, n, hdr["phone"], h["phone"], "household_phone_bad")
         for key in ("size", "labour_count"):
@@ -572,6 +585,8 @@ def _validate(out: Parsed, h_rows, m_rows, *, scope_prefix, today, check_db):
         else:
             seen_ids[member_id] = (M, n)
             id_rows.append((member_id, M, n, mhdr["id_number"]))
+            if lookups:
+                lookups.add("id", member_id)
         if not relation_text:
             _add(out, M, n, mhdr["relation"], "", "household_field_missing")
         elif relation is None:
@@ -596,8 +611,8 @@ def _validate(out: Parsed, h_rows, m_rows, *, scope_prefix, today, check_db):
             _add(out, H, h["_row"], hdr["labour_count"], h["labour_count"], "household_labour_exceeds_size")
 
     _resolve_villages(out, households, village_values, scope_prefix)
-    if check_db:
-        _check_database(out, id_rows, national_rows)
+    if lookups:
+        _check_database(out, id_rows, national_rows, lookups.taken())
     out.problems.sort(key=lambda p: (p.sheet != H, p.row))
     if out.ok:
         out.households, out.members = households, members
@@ -681,19 +696,66 @@ def _taken(pairs: list[tuple[str, str]], values: list[str]) -> set[str]:
     return found
 
 
-def _check_database(out: Parsed, id_rows, national_rows):
+def _lookup_pairs() -> dict[str, list[tuple[str, str]]]:
     """An ID number exists once in the whole system (members, heads included); so does a national number."""
     household, member = Household._meta.db_table, Member._meta.db_table
-    taken = _taken([(member, "id_number"), (household, "head_id_number")], [r[0] for r in id_rows])
-    if taken:
+    return {"id": [(member, "id_number"), (household, "head_id_number")], "national": [(household, "national_no")]}
+
+
+class _Lookups:
+    """Which ID and national numbers of the file are already registered. On PostgreSQL, outside a transaction
+    (the dry run), a second connection answers in a thread, a chunk at a time, while this one goes on checking
+    the file: the database's work and ours overlap. Inside a transaction — whose rows no other connection can
+    see — or on SQLite, the same questions are asked at the end on this connection."""
+
+    def __init__(self):
+        self.pairs = _lookup_pairs()
+        self.pending: dict[str, list[str]] = {"id": [], "national": []}
+        self.futures = []
+        self.executor = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-lookups")
+
+    def add(self, kind: str, value: str):
+        values = self.pending[kind]
+        values.append(value)
+        if self.executor is not None and len(values) >= DB_CHUNK:
+            self._submit(kind)
+
+    def _submit(self, kind: str):
+        values, self.pending[kind] = self.pending[kind], []
+        if values:
+            self.futures.append((kind, self.executor.submit(_taken, self.pairs[kind], values)))
+
+    def taken(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {"id": set(), "national": set()}
+        for kind in found:
+            if self.executor is None:
+                found[kind] = _taken(self.pairs[kind], self.pending[kind])
+            else:
+                self._submit(kind)
+        for kind, future in self.futures:
+            found[kind] |= future.result()
+        return found
+
+    def close(self):
+        if self.executor is not None:
+            self.executor.submit(lambda: connection.close())  # looked up in the thread: its own connection
+            self.executor.shutdown(wait=True, cancel_futures=False)
+            self.executor = None
+
+
+def _check_database(out: Parsed, id_rows, national_rows, taken: dict[str, set[str]]):
+    if taken["id"]:
         for number, sheet, row, column in id_rows:
-            if number in taken:
+            if number in taken["id"]:
                 _add(out, sheet, row, column, number, "id_number_taken")
-    taken_nos = _taken([(household, "national_no")], [r[0] for r in national_rows])
-    if taken_nos:
+    if taken["national"]:
         col = HOUSEHOLD_COLUMNS[4][0]
         for number, row in national_rows:
-            if number in taken_nos:
+            if number in taken["national"]:
                 _add(out, HOUSEHOLD_SHEET, row, col, number, "household_national_no_taken")
 
 

@@ -469,3 +469,51 @@ def test_taken_national_number_found_in_a_long_list(officer_client, tree):
     rows = [row(village, 国家系统户编号=f"N-{i}") for i in range(1, 200)]
     upload(officer_client, xlsx(rows))
     assert codes(last_job()) == {(151, "household_national_no_taken")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dry_run_outside_a_transaction_looks_up_numbers_on_a_second_connection(tree, settings):
+    """PostgreSQL: the dry run's questions to the database go to a thread with its own connection, which is
+    closed afterwards; registered numbers are found in every chunk."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the background lookups run on PostgreSQL only")
+    import threading
+
+    settings.MEDIA_ROOT = settings.MEDIA_ROOT  # (the autouse fixture already points it at tmp_path)
+    village = tree["a"][Level.VILLAGE]
+    existing = HouseholdFactory(village=village, national_no="N-7")
+    member = Member.objects.create(household=existing, name="李四", id_number=new_id(born=dt.date(1990, 1, 1)),
+                                   relation=Relation.SPOUSE)
+    rows = [row(village) for _ in range(12)]
+    rows[3]["户主身份证号"] = existing.head_id_number
+    rows[9]["户主身份证号"] = member.id_number
+    rows[10]["国家系统户编号"] = "N-7"
+    seen_threads = set()
+    real_taken = importing._taken
+
+    def spy(pairs, values):
+        seen_threads.add(threading.current_thread().name)
+        return real_taken(pairs, values)
+
+    original_chunk = importing.DB_CHUNK
+    importing.DB_CHUNK, importing._taken = 4, spy
+    try:
+        parsed = importing.parse_file(io.BytesIO(xlsx(rows)), scope_prefix="", today=dt.date.today())
+    finally:
+        importing.DB_CHUNK, importing._taken = original_chunk, real_taken
+    assert {(p.row, p.code) for p in parsed.problems} == {(5, "id_number_taken"), (11, "id_number_taken"),
+                                                          (12, "household_national_no_taken")}
+    assert seen_threads and all(name.startswith("import-lookups") for name in seen_threads)
+    assert not any(t.name.startswith("import-lookups") for t in threading.enumerate())
+    import time
+
+    with connection.cursor() as cur:
+        for _ in range(50):  # a closed connection's server process ends a moment later
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            others = cur.fetchone()[0]
+            if not others:
+                break
+            time.sleep(0.02)
+        assert others == 0  # the thread's connection was closed
