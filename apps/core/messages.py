@@ -37,6 +37,7 @@ MESSAGES = {
     "import_missing_columns": _("The header row lacks required columns."),
     "import_has_errors": _("The file has errors; nothing was imported."),
     "import_not_ready": _("This import cannot be committed in its current state."),
+    "import_expired": _("This preview expired: it was not committed in time and its file has been deleted. Upload the file again."),
     "import_member_household_unknown": _("No household in the household sheet has this head's ID number."),
     "import_choice_unknown": _("Not one of the allowed values; see the column guide sheet of the template."),
     "import_value_too_long": _("The value is too long for this column."),

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from apps.core import idnumber
@@ -926,6 +927,33 @@ def _recheck(job: ImportJob) -> Parsed | None:
     if out.ok:
         out.households, out.members = households, members
     return out
+
+
+def purge_import_files(now=None) -> dict[str, int]:
+    """Uploaded registers carry the personal data of whole villages, so they are not kept for ever: a preview
+    left uncommitted for IMPORT_FILE_RETENTION_DAYS expires, and the file (with the dry run's kept rows) of any
+    job ended that long ago is deleted. The job's record stays: who, when, the counts and the problems found.
+    Idempotent; an expiry and a commit of the same preview cannot both happen (each claims `ready`)."""
+    from django.core.files.storage import default_storage
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    expired = ImportJob.objects.filter(state=ImportJob.State.READY, created_at__lt=cutoff).update(
+        state=ImportJob.State.FAILED, message="import_expired", finished_at=now)
+    ended = ImportJob.objects.filter(
+        Q(finished_at__lt=cutoff) | Q(message="import_expired"),
+        state__in=[ImportJob.State.DONE, ImportJob.State.INVALID, ImportJob.State.FAILED]).exclude(file="")
+    purged = 0
+    for job in ended.only("id", "file").iterator(chunk_size=500):
+        for name in (job.file.name, _checked_name(job)):
+            try:
+                default_storage.delete(name)
+            except OSError:
+                log.warning("import %s: could not delete %s", job.pk, name)
+        purged += ImportJob.objects.filter(pk=job.pk).update(file="")
+    if expired or purged:
+        log.info("import files: %s previews expired, %s files deleted", expired, purged)
+    return {"expired": expired, "purged": purged}
 
 
 def _apply_validation(job: ImportJob, parsed: Parsed):

@@ -15,3 +15,8 @@ def import_validate(job_id: int) -> str | None:
 def import_commit(job_id: int, actor_id: int) -> str | None:
     job = importing.household_import_run_commit(job_id, actor_id)
     return job.state if job else None
+
+
+@shared_task(name="households.purge_import_files")
+def purge_import_files() -> dict:
+    return importing.purge_import_files()

@@ -124,6 +124,8 @@ LIST_COUNT_CACHE_SECONDS = int(os.environ.get("LIST_COUNT_CACHE_SECONDS", "60"))
 # An export is written in the request: above this many rows it asks for a narrower filter (a gunicorn timeout otherwise).
 EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "200000"))
 IMPORT_SYNC_MAX_ROWS = int(os.environ.get("IMPORT_SYNC_MAX_ROWS", "2000"))
+# Uploaded register files (personal data) are deleted this many days after their import ended.
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -206,6 +208,7 @@ CELERY_BEAT_SCHEDULE = {
     # After midnight Beijing time; it catches up on any day missed while no worker ran.
     "daily-jobs": {"task": "postloan.daily_jobs", "schedule": crontab(minute=30, hour=0)},
     "monthly-spot-check": {"task": "postloan.monthly_spot_check", "schedule": crontab(minute=0, hour=3, day_of_month=1)},
+    "import-files-purge": {"task": "households.purge_import_files", "schedule": crontab(minute=40, hour=3)},
 }
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "apps.accounts.notifications.ConsoleSmsBackend")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

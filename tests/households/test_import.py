@@ -517,3 +517,60 @@ def test_dry_run_outside_a_transaction_looks_up_numbers_on_a_second_connection(t
                 break
             time.sleep(0.02)
         assert others == 0  # the thread's connection was closed
+
+
+@pytest.mark.django_db
+def test_old_files_are_purged_and_stale_previews_expire(officer_client, tree, settings):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from apps.households.tasks import purge_import_files
+
+    settings.IMPORT_FILE_RETENTION_DAYS = 30
+    village = tree["a"][Level.VILLAGE]
+    upload(officer_client, xlsx([row(village)]))
+    done = last_job()
+    officer_client.post(reverse("households:import-commit", args=[done.pk]))
+    upload(officer_client, xlsx([row(village, 户主身份证号="1")]))
+    invalid = last_job()
+    upload(officer_client, xlsx([row(village)]))
+    stale_preview = last_job()
+    upload(officer_client, xlsx([row(village)]))
+    recent_preview = last_job()
+    now = timezone.now()
+    day31, day29 = now - dt.timedelta(days=31), now - dt.timedelta(days=29)
+    ImportJob.objects.filter(pk__in=[done.pk, invalid.pk]).update(finished_at=day31)
+    ImportJob.objects.filter(pk=stale_preview.pk).update(created_at=day31)
+    ImportJob.objects.filter(pk=recent_preview.pk).update(created_at=day29)
+    files = {j.pk: ImportJob.objects.get(pk=j.pk).file.name for j in (done, invalid, stale_preview, recent_preview)}
+    assert all(default_storage.exists(name) for name in files.values())
+    assert default_storage.exists(importing._checked_name(stale_preview))
+
+    assert purge_import_files() == {"expired": 1, "purged": 3}
+    for job in (done, invalid, stale_preview):
+        job.refresh_from_db()
+        assert not job.file and not default_storage.exists(files[job.pk])
+    assert not default_storage.exists(importing._checked_name(stale_preview))
+    assert stale_preview.state == ImportJob.State.FAILED and stale_preview.message == "import_expired"
+    assert done.state == ImportJob.State.DONE and done.created_count == 1  # the record stays
+    recent_preview.refresh_from_db()
+    assert recent_preview.state == ImportJob.State.READY and default_storage.exists(files[recent_preview.pk])
+    # The expired preview cannot be committed; its page says why and that the file is gone.
+    officer_client.post(reverse("households:import-commit", args=[stale_preview.pk]))
+    assert Household.objects.count() == 1
+    page = officer_client.get(reverse("households:import-detail", args=[stale_preview.pk])).content.decode()
+    assert "预览已过期" in page and 'data-testid="file-purged"' in page and 'data-testid="commit"' not in page
+    page = officer_client.get(reverse("households:import-detail", args=[invalid.pk])).content.decode()
+    assert 'data-testid="import-errors"' in page  # the problems found stay listed
+    # A second run has nothing left to do.
+    assert purge_import_files() == {"expired": 0, "purged": 0}
+
+
+def test_the_purge_is_scheduled_daily():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["import-files-purge"]
+    assert entry["task"] == "households.purge_import_files"
+    from microcredit.celery_app import app
+
+    assert "households.purge_import_files" in app.tasks

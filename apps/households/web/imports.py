@@ -112,7 +112,8 @@ class HouseholdImportDetailView(JobCapabilityMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         job = ctx["job"]
         ctx.update(running=job.state in RUNNING, summary=_summary(job),
-                   can_commit=job.state == ImportJob.State.READY, is_done=job.state == ImportJob.State.DONE)
+                   can_commit=job.state == ImportJob.State.READY, is_done=job.state == ImportJob.State.DONE,
+                   retention_days=settings.IMPORT_FILE_RETENTION_DAYS)
         if job.state in (ImportJob.State.INVALID, ImportJob.State.FAILED):
             errors = ImportJob.objects.filter(pk=job.pk).values_list("errors", flat=True).first() or []
             paginator = Paginator(errors, ERRORS_PER_PAGE)
