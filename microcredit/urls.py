@@ -15,3 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("microcredit.api_urls")),
 ]
+
+# Unknown paths and exceptions outside DRF: the API's JSON error shape under /api/, Django's HTML pages elsewhere.
+handler403 = "apps.core.api.errors.handler403"
+handler404 = "apps.core.api.errors.handler404"
+handler500 = "apps.core.api.errors.handler500"

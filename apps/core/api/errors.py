@@ -1,9 +1,21 @@
-"""One error shape for every API failure: {"code": stable_code, "detail": 中文说明, "fields": {field: [{code, detail}]}}."""
+"""One error shape for every API failure: {"code": stable_code, "detail": 中文说明, "fields": {field: [{code, detail}]}}.
+
+DRF views answer through `exception_handler` (settings REST_FRAMEWORK["EXCEPTION_HANDLER"]), unexpected exceptions
+included (a JSON 500, logged with its traceback). What never reaches a DRF view — an unknown path under /api/, an
+exception in a middleware — answers through `handler403` / `handler404` / `handler500` (microcredit/urls.py), which give the same
+JSON under /api/ and Django's HTML pages (templates/404.html, 500.html) everywhere else."""
+import sys
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.signals import got_request_exception
+from django.http import Http404, JsonResponse
+from django.utils.log import log_response
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
+from rest_framework.views import set_rollback
 
 from ..errors import DomainError
 from ..messages import MESSAGES, message
@@ -62,7 +74,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     response = drf_handler(exc, context)
     if response is None:
-        return None
+        return _server_error(exc, context)
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
     if code is None:
         code = getattr(exc, "default_code", "error")
@@ -73,3 +85,51 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = "Token"
     return response
+
+
+def _server_error(exc, context):
+    """An exception DRF does not know: with DEBUG, re-raised (Django's technical page for the developer); else the
+    JSON 500, logged like Django logs an uncaught exception (django.request, with the traceback) and announced by
+    got_request_exception (error reporters and the test client listen to it). Nothing of the exception is shown."""
+    if settings.DEBUG or settings.DEBUG_PROPAGATE_EXCEPTIONS:
+        return None
+    set_rollback()
+    request = context.get("request")
+    django_request = getattr(request, "_request", request)
+    response = Response(error_body("server_error", message("server_error")), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    if sys.exc_info()[1] is exc:
+        got_request_exception.send(sender=None, request=django_request)
+    log_response("%s: %s", response.reason_phrase, getattr(django_request, "path", ""), response=response, request=django_request,
+                 exception=exc)
+    return response
+
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _json_error(code: str, status_code: int) -> JsonResponse:
+    return JsonResponse(error_body(code, message(code)), status=status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def handler404(request, exception=None):
+    """Django's 404 handler (no route matched, or Http404 outside DRF): the API error shape under /api/."""
+    if is_api_request(request):
+        return _json_error("not_found", status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def handler403(request, exception=None):
+    if is_api_request(request):
+        return _json_error("permission_denied", status.HTTP_403_FORBIDDEN)
+    return defaults.permission_denied(request, exception)
+
+
+def handler500(request):
+    """Django's 500 handler (an exception outside DRF's reach, DEBUG off): the API error shape under /api/."""
+    if is_api_request(request):
+        return _json_error("server_error", status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)
