@@ -25,6 +25,7 @@ MESSAGES = {
     "household_labour_exceeds_size": _("The number of labourers cannot exceed the household size."),
     "household_head_relation": _("The head's relation must be 'head of household'; other members cannot be heads."),
     "household_out_of_scope": _("This household is outside your area."),
+    "household_member_is_borrower": _("%(names)s cannot be removed from the household: a loan application or loan names them as the borrower. Nothing was changed."),
     "rating_item_missing": _("Enter a score for every item."),
     "rating_item_out_of_range": _("The score is outside the item's range."),
     "rating_no_scorecard": _("The county has no credit scorecard yet."),

@@ -2,7 +2,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.core import idnumber
@@ -102,10 +102,89 @@ def household_create(actor, *, village: Region, members: list[dict] | None = Non
     return household
 
 
+MEMBER_FIELDS = ("name", "relation", "labour_capacity", "phone")
+
+
+def _protected_member_ids(member_ids) -> set[int]:
+    """Members that records of other apps (the borrower of an application or a loan) protect from deletion.
+    Found through the model's reverse relations, so the register needs no import of the apps above it."""
+    found: set[int] = set()
+    if not member_ids:
+        return found
+    for rel in Member._meta.related_objects:
+        if rel.on_delete in (models.PROTECT, models.RESTRICT):
+            found.update(rel.related_model._base_manager.filter(**{f"{rel.field.name}__in": member_ids})
+                         .values_list(rel.field.attname, flat=True).distinct())
+    return found
+
+
+def _sync_members(household: Household, rows: list[dict]) -> dict:
+    """Make the household's members match the head (from the household's fields) plus `rows`, matching people by
+    ID number: a known number updates its member in place (its pk, and every application or loan pointing at it,
+    stays), a new number is created, a number no longer listed is deleted — unless that member is a borrower.
+    A head ID number that matches nobody corrects the head's own row. Returns the counts of changes."""
+    existing = list(household.members.all())
+    by_id = {m.id_number: m for m in existing}
+    head = next((m for m in existing if m.relation == Relation.HEAD), None)
+    wanted = {r["id_number"]: r for r in rows}
+    head_row = by_id.get(household.head_id_number)
+    if head_row is None and head is not None and head.id_number not in wanted:
+        head_row = head  # the head's ID number was corrected: same person, same row
+    keep = {m.pk for m in existing if m.id_number in wanted} | ({head_row.pk} if head_row else set())
+    removed = [m for m in existing if m.pk not in keep]
+    protected = _protected_member_ids([m.pk for m in removed])
+    if blocked := [m for m in removed if m.pk in protected]:
+        names = "、".join(m.name for m in blocked)
+        raise DomainError("household_member_is_borrower", names=names)
+    counts = {"added": 0, "changed": 0, "removed": len(removed)}
+    if removed:
+        Member.objects.filter(pk__in=[m.pk for m in removed]).delete()
+    # Non-heads first: a former head steps down before the new head takes over (one head per household).
+    for m in existing:
+        row = wanted.get(m.id_number)
+        if row is None or m.pk not in keep:
+            continue
+        values = {k: row[k] for k in MEMBER_FIELDS if k in row and row[k] is not None}
+        changed = [k for k, v in values.items() if getattr(m, k) != v]
+        if changed:
+            for k in changed:
+                setattr(m, k, values[k])
+            m.save(update_fields=changed)
+            counts["changed"] += 1
+    head_values = {"name": household.head_name, "id_number": household.head_id_number, "relation": Relation.HEAD,
+                   "phone": household.phone}
+    if head_row is None:
+        Member.objects.create(household=household, **head_values)
+        counts["added"] += 1
+    else:
+        changed = [k for k, v in head_values.items() if getattr(head_row, k) != v]
+        if changed:
+            for k in changed:
+                setattr(head_row, k, head_values[k])
+            head_row.save(update_fields=changed)
+            counts["changed"] += 1
+    new = [Member(household=household, **{k: r[k] for k in ("id_number", *MEMBER_FIELDS) if k in r and r[k] is not None})
+           for number, r in wanted.items() if number not in by_id]
+    Member.objects.bulk_create(new)
+    counts["added"] += len(new)
+    return counts
+
+
+def _sync_head(household: Household) -> None:
+    head = household.members.filter(relation=Relation.HEAD).first()
+    if head is None:
+        Member.objects.create(household=household, name=household.head_name, id_number=household.head_id_number,
+                              relation=Relation.HEAD, phone=household.phone)
+    else:
+        head.name, head.id_number, head.phone = household.head_name, household.head_id_number, household.phone
+        head.save(update_fields=["name", "id_number", "phone"])
+
+
 @transaction.atomic
 def household_update(actor, household: Household, *, village: Region | None = None, members: list[dict] | None = None,
                      today: dt.date | None = None, **data) -> Household:
-    """Update the household's own fields; when `members` is given it replaces the non-head members."""
+    """Update the household's own fields; when `members` is given the non-head members become exactly those, matched
+    by ID number (see `_sync_members`). A member who is a borrower cannot be removed."""
     _require(actor, "household.edit")
     household = Household.objects.visible_to(actor).select_for_update().get(pk=household.pk)
     village = village or household.village
@@ -123,23 +202,11 @@ def household_update(actor, household: Household, *, village: Region | None = No
     household.village = village
     household.region_code = village.code
     household.save()
-    head = household.members.filter(relation=Relation.HEAD).first()
-    if head is None:
-        Member.objects.create(household=household, name=household.head_name, id_number=household.head_id_number,
-                              relation=Relation.HEAD, phone=household.phone)
-    else:
-        head.name, head.id_number, head.phone = household.head_name, household.head_id_number, household.phone
-        head.save(update_fields=["name", "id_number", "phone"])
-    if members is not None:
-        household.members.exclude(relation=Relation.HEAD).delete()
-        Member.objects.bulk_create(
-            [Member(household=household, **{k: m[k] for k in ("name", "id_number", "relation", "labour_capacity", "phone") if k in m})
-             for m in member_rows]
-        )
+    counts = _sync_members(household, member_rows) if members is not None else _sync_head(household)
     after = _snapshot(household)
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
-    if members is not None:
-        changes["members"] = len(member_rows)
+    if counts and (counts["added"] or counts["removed"] or counts["changed"]):
+        changes["members"] = counts
     if changes:
         HouseholdEvent.objects.create(household=household, region_code=household.region_code, actor=actor,
                                       action="updated", changes=changes)
