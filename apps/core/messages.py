@@ -30,6 +30,9 @@ MESSAGES = {
     "rating_item_out_of_range": _("The score is outside the item's range."),
     "rating_no_scorecard": _("The county has no credit scorecard yet."),
     "token_only_for_bank_users": _("API tokens are issued to bank users only."),
+    "policy_share_out_of_range": _("Each loss share must be between 0 and 1."),
+    "policy_shares_not_one": _("The loss shares must add up to exactly 1 (100%)."),
+    "policy_share_outside_scheme": _("A party outside the chosen loss-sharing scheme has a share; set it to 0 or choose another scheme."),
     # import
     "import_not_excel": _("The file is not an Excel workbook (.xlsx)."),
     "import_empty": _("The file has no data rows."),

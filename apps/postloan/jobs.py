@@ -114,26 +114,34 @@ def _insert_notices(loans, kind, day) -> int:
 
 def inspection_scheduling(day: dt.date) -> dict:
     """Put newly disbursed loans on the cadence, take closed ones off, and flag inspections overdue."""
+    # Counties grouped by their "first inspection within N months" setting: one statement per distinct N.
+    counties_by_months = defaultdict(list)
+    for county in _county_codes():
+        counties_by_months[policy_for(county, day).first_inspection_months].append(county[:6])
     with no_nested_loops(), connection.cursor() as cur:
-        first_months = 1
-        if connection.vendor == "postgresql":
-            cur.execute(
-                f"""INSERT INTO postloan_inspectionschedule (loan_id, region_code, next_due_on, problem_open, active)
-                    SELECT l.id, l.region_code, (l.disbursed_on + make_interval(months => %s))::date, false, true
-                    FROM loans_loan l
-                    WHERE l.state IN {ACTIVE} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= %s
-                      AND NOT EXISTS (SELECT 1 FROM postloan_inspectionschedule s WHERE s.loan_id = l.id)""",
-                [first_months, day],
-            )
-            added = cur.rowcount
-        else:
-            added = 0
-            for loan_id, code, disbursed_on in Loan.objects.filter(state__in=ACTIVE_STATES, disbursed_on__lte=day,
-                                                                    inspection_schedule__isnull=True).values_list(
-                                                                        "id", "region_code", "disbursed_on"):
-                InspectionSchedule.objects.create(loan_id=loan_id, region_code=code,
-                                                  next_due_on=policy.first_inspection_due(disbursed_on, first_months))
-                added += 1
+        added = 0
+        for first_months, counties in counties_by_months.items():
+            if connection.vendor == "postgresql":
+                cur.execute(
+                    f"""INSERT INTO postloan_inspectionschedule (loan_id, region_code, next_due_on, problem_open, active)
+                        SELECT l.id, l.region_code, (l.disbursed_on + make_interval(months => %s))::date, false, true
+                        FROM loans_loan l
+                        WHERE l.state IN {ACTIVE} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= %s
+                          AND left(l.region_code, 6) = ANY(%s)
+                          AND NOT EXISTS (SELECT 1 FROM postloan_inspectionschedule s WHERE s.loan_id = l.id)""",
+                    [first_months, day, counties],
+                )
+                added += cur.rowcount
+            else:
+                q = Q()
+                for county in counties:
+                    q |= Q(region_code__startswith=county)
+                for loan_id, code, disbursed_on in Loan.objects.filter(q, state__in=ACTIVE_STATES, disbursed_on__lte=day,
+                                                                        inspection_schedule__isnull=True).values_list(
+                                                                            "id", "region_code", "disbursed_on"):
+                    InspectionSchedule.objects.create(loan_id=loan_id, region_code=code,
+                                                      next_due_on=policy.first_inspection_due(disbursed_on, first_months))
+                    added += 1
         cur.execute(
             f"""UPDATE postloan_inspectionschedule SET active = false
                 WHERE active AND loan_id IN (SELECT id FROM loans_loan WHERE state NOT IN {ACTIVE})"""

@@ -2,16 +2,43 @@
 Years without loaded data fall back to weekends only; `coverage_warning` says so for UI and logs."""
 import datetime as dt
 import logging
+import time
+import uuid
 from functools import lru_cache
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 ONE_DAY = dt.timedelta(days=1)
 
 
-@lru_cache(maxsize=64)
+# Each process keeps the years it has read. An edit in the admin bumps a version in the shared cache (Redis in
+# production), which every web and Celery process looks at every CHECK_SECONDS; without a shared cache the
+# years are read again at least every MAX_AGE_SECONDS.
+VERSION_KEY = "regions:holiday-calendar-version"
+CHECK_SECONDS = 30.0
+MAX_AGE_SECONDS = 600.0
+_state = {"version": None, "checked": float("-inf"), "loaded": float("-inf")}
+
+
 def _year_data(year: int) -> tuple[bool, frozenset, frozenset]:
+    now = time.monotonic()
+    if now - _state["checked"] >= CHECK_SECONDS:
+        _state["checked"] = now
+        try:
+            version = cache.get(VERSION_KEY)
+        except Exception:  # a cache outage must not stop deadline arithmetic
+            logger.warning("holiday calendar: shared cache unavailable", exc_info=True)
+            version = _state["version"]
+        if version != _state["version"] or now - _state["loaded"] >= MAX_AGE_SECONDS:
+            _state["version"], _state["loaded"] = version, now
+            _load_year.cache_clear()
+    return _load_year(year)
+
+
+@lru_cache(maxsize=64)
+def _load_year(year: int) -> tuple[bool, frozenset, frozenset]:
     from .models import CalendarYear, Holiday
 
     covered = CalendarYear.objects.filter(year=year).exists()
@@ -24,7 +51,14 @@ def _year_data(year: int) -> tuple[bool, frozenset, frozenset]:
 
 
 def clear_cache():
-    _year_data.cache_clear()
+    """After any change to Holiday or CalendarYear: this process at once, the others within CHECK_SECONDS."""
+    _load_year.cache_clear()
+    version = uuid.uuid4().hex
+    try:
+        cache.set(VERSION_KEY, version, None)
+    except Exception:
+        logger.warning("holiday calendar: shared cache unavailable; other processes reload within %s s", MAX_AGE_SECONDS)
+    _state.update(version=version, checked=time.monotonic(), loaded=time.monotonic())
 
 
 def is_working_day(day: dt.date) -> bool:

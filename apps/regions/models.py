@@ -1,9 +1,11 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import prefix_index
@@ -106,8 +108,28 @@ def level_of(code: str) -> int:
 
 
 class ShareScheme(models.TextChoices):
-    COUNTY_BANK = "county_bank", _("County fund 80% / bank 20%")
-    INSURER_BANK_COUNTY = "insurer_bank_county", _("Insurer 70% / bank 15% / county 15%")
+    """Who bears a compensated loss. The shares themselves are the policy's share_* fields (summing to 1);
+    the scheme names which parties take part."""
+
+    COUNTY_BANK = "county_bank", _("County fund and bank (e.g. 80% / 20%)")
+    INSURER_BANK_COUNTY = "insurer_bank_county", _("Insurer, bank and county (e.g. 70% / 15% / 15%)")
+    GUARANTEE_CHAIN = "guarantee_chain", _("Provincial guarantor, counter-guarantor, county and bank (e.g. 40% / 20% / 30% / 10%)")
+
+
+# The parties each scheme may give a share to (the others must be 0).
+SCHEME_PARTIES = {
+    ShareScheme.COUNTY_BANK: {"share_county", "share_bank"},
+    ShareScheme.INSURER_BANK_COUNTY: {"share_county", "share_bank", "share_insurer"},
+    ShareScheme.GUARANTEE_CHAIN: {"share_county", "share_bank", "share_guarantor", "share_counter_guarantor"},
+}
+SHARE_FIELDS = ("share_county", "share_bank", "share_insurer", "share_guarantor", "share_counter_guarantor")
+_SHARE_SUM = models.F("share_county") + models.F("share_bank") + models.F("share_insurer") + models.F("share_guarantor") + \
+    models.F("share_counter_guarantor")
+
+
+class SubsidySettlement(models.TextChoices):
+    QUARTERLY = "quarterly", _("Quarterly")
+    YEARLY = "yearly", _("Yearly")
 
 
 class ExtensionRule(models.TextChoices):
@@ -159,12 +181,23 @@ class CountyPolicy(models.Model):
     share_county = models.DecimalField(_("county share"), max_digits=5, decimal_places=4, default=Decimal("0.8000"))
     share_bank = models.DecimalField(_("bank share"), max_digits=5, decimal_places=4, default=Decimal("0.2000"))
     share_insurer = models.DecimalField(_("insurer share"), max_digits=5, decimal_places=4, default=Decimal("0.0000"))
+    share_guarantor = models.DecimalField(_("provincial guarantor share"), max_digits=5, decimal_places=4, default=Decimal("0.0000"))
+    share_counter_guarantor = models.DecimalField(_("counter-guarantor share"), max_digits=5, decimal_places=4, default=Decimal("0.0000"))
+    fund_leverage = models.PositiveSmallIntegerField(_("lending up to (times the risk fund)"), default=10)
+    fund_topup_days = models.PositiveSmallIntegerField(_("fund topped up within (days) once the multiple is reached"), default=30)
+    npl_stop_ratio = models.DecimalField(
+        _("NPL ratio at which lending stops"), max_digits=6, decimal_places=4, default=Decimal("0.0500"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("A local rule; the documents give no national figure. 0.05 = 5%."))
     recovery_years = models.PositiveSmallIntegerField(_("recovery period before write-off (years)"), default=3)
     overdue_red_line = models.DecimalField(_("overdue-rate red line"), max_digits=6, decimal_places=4, default=Decimal("0.0050"))
     # Interest subsidy
     subsidy_rate = models.DecimalField(_("interest subsidy share"), max_digits=5, decimal_places=4, default=Decimal("1.0000"),
                                        help_text=_("1 = full subsidy at the contract rate."))
     subsidy_principal_cap = models.DecimalField(_("subsidised principal up to (yuan)"), max_digits=14, decimal_places=2, default=Decimal("50000.00"))
+    subsidy_settlement = models.CharField(_("subsidy settled"), max_length=10, choices=SubsidySettlement.choices,
+                                          default=SubsidySettlement.QUARTERLY)
+    subsidy_on_time_only = models.BooleanField(_("subsidy only for households that repaid on time"), default=False)
     hotline = models.CharField(_("report hotline"), max_length=40, blank=True)
     note = models.CharField(_("reason for change"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -185,7 +218,23 @@ class CountyPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(share_county__gte=0) & Q(share_bank__gte=0) & Q(share_insurer__gte=0), name="policy_shares_nonnegative"
             ),
+            models.CheckConstraint(condition=Q(share_guarantor__gte=0) & Q(share_counter_guarantor__gte=0),
+                                   name="policy_guarantor_shares_nonnegative"),
+            # Within half a unit of the 4th decimal: SQLite adds the shares as floating-point numbers.
+            models.CheckConstraint(condition=Q(GreaterThanOrEqual(_SHARE_SUM, Decimal("0.99995")),
+                                               LessThanOrEqual(_SHARE_SUM, Decimal("1.00005"))),
+                                   name="policy_shares_sum_to_one"),
         ]
+
+    def clean(self):
+        """The loss shares add up to 1 and go only to the parties the scheme names."""
+        from .policy import shares_problem
+
+        code = shares_problem(self.share_scheme, {f: getattr(self, f) for f in SHARE_FIELDS}, SCHEME_PARTIES.get(self.share_scheme))
+        if code:
+            from apps.core.messages import message
+
+            raise ValidationError({"share_scheme": message(code)}, code=code)
 
     def __str__(self):
         return f"{self.county} {self.effective_on:%Y-%m-%d}"

@@ -22,5 +22,14 @@ def grade_at_least(grade: str, minimum: str) -> bool:
     return GRADE_ORDER.get(grade or "", 0) >= GRADE_ORDER.get(minimum or "", 0)
 
 
-def shares_valid(county: Decimal, bank: Decimal, insurer: Decimal) -> bool:
-    return county + bank + insurer == Decimal("1")
+def shares_problem(scheme: str, shares: dict[str, Decimal | None], parties: set[str] | None) -> str:
+    """"" when the loss shares are sound: each between 0 and 1, together exactly 1, and only the scheme's
+    parties (when given) holding a share; else the stable code of the problem."""
+    values = {k: Decimal(v or 0) for k, v in shares.items()}
+    if any(v < 0 or v > 1 for v in values.values()):
+        return "policy_share_out_of_range"
+    if sum(values.values()) != Decimal("1"):
+        return "policy_shares_not_one"
+    if parties is not None and any(v and k not in parties for k, v in values.items()):
+        return "policy_share_outside_scheme"
+    return ""

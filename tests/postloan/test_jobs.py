@@ -100,6 +100,20 @@ def test_inspection_scheduling_and_overdue_flag(chain, loan):
 
 
 @pytest.mark.django_db
+def test_first_inspection_follows_the_county_setting(chain, loan):
+    """A county that gives its groups two months for the first inspection (the default is one)."""
+    CountyPolicy.objects.create(county=chain["tree"]["a"][Level.COUNTY], effective_on=dt.date(2020, 1, 1), first_inspection_months=2)
+    jobs.inspection_scheduling(loan.disbursed_on + dt.timedelta(days=1))
+    assert InspectionSchedule.objects.get(loan=loan).next_due_on == policy_add_months(loan.disbursed_on, 2)
+
+
+def policy_add_months(day, months):
+    from apps.postloan.policy import first_inspection_due
+
+    return first_inspection_due(day, months)
+
+
+@pytest.mark.django_db
 def test_bulletin_figures_as_of_the_day(chain, loan):
     other = disbursed(chain, amount="20000", term=12, contract="PX-2")
     loan_services.repayment_post(chain["banker"], other, paid_on=dt.date(2024, 8, 1), principal=Decimal("5000"))

@@ -39,6 +39,30 @@ def test_editing_the_table_changes_the_answer(cal2024):
     assert not calendar.is_working_day(day)
 
 
+def test_an_edit_made_in_another_process_is_seen_within_the_check_interval(cal2024, monkeypatch):
+    """Another process's edit shows here as a new version in the shared cache: the years are read again at the
+    next check, not at the next restart."""
+    from django.core.cache import cache
+
+    day = dt.date(2024, 11, 5)
+    assert calendar.is_working_day(day)
+    Holiday.objects.create(date=day, name="地方节日")  # saved elsewhere: this process's copy is not cleared
+    assert calendar.is_working_day(day)  # still the copy read before
+    cache.set(calendar.VERSION_KEY, "edited-elsewhere", None)
+    monkeypatch.setattr(calendar, "CHECK_SECONDS", 0.0)
+    assert not calendar.is_working_day(day)
+
+
+def test_without_a_shared_version_the_years_are_read_again_after_the_max_age(cal2024, monkeypatch):
+    day = dt.date(2024, 11, 6)
+    assert calendar.is_working_day(day)
+    Holiday.objects.create(date=day, name="地方节日")
+    monkeypatch.setattr(calendar, "CHECK_SECONDS", 0.0)
+    assert calendar.is_working_day(day)  # version unchanged, copy young
+    monkeypatch.setattr(calendar, "MAX_AGE_SECONDS", 0.0)
+    assert not calendar.is_working_day(day)
+
+
 def test_year_without_data_falls_back_to_weekends_and_warns(db, caplog):
     assert not CalendarYear.objects.filter(year=2027).exists()
     with caplog.at_level(logging.WARNING, logger="apps.regions.calendar"):

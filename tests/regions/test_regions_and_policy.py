@@ -96,3 +96,61 @@ def test_credit_grade_thresholds(score, grade):
 
 def test_grade_order():
     assert grade_at_least("AA", "A") and grade_at_least("A", "A") and not grade_at_least("", "A")
+
+
+@pytest.mark.django_db
+def test_local_risk_fund_and_subsidy_settings_have_their_defaults(tree):
+    p = policy_for(tree["a"][Level.COUNTY].code, dt.date(2024, 1, 1))
+    assert (p.fund_leverage, p.fund_topup_days, p.npl_stop_ratio) == (10, 30, Decimal("0.0500"))
+    assert (p.subsidy_settlement, p.subsidy_on_time_only) == ("quarterly", False)
+    assert (p.share_guarantor, p.share_counter_guarantor) == (0, 0)
+
+
+@pytest.mark.parametrize(("scheme", "shares", "code"), [
+    ("county_bank", {"share_county": "0.8", "share_bank": "0.2"}, ""),
+    ("county_bank", {"share_county": "0.9", "share_bank": "0.9"}, "policy_shares_not_one"),
+    ("county_bank", {"share_county": "0.8", "share_bank": "0.1999"}, "policy_shares_not_one"),
+    ("county_bank", {"share_county": "0.5", "share_bank": "0.2", "share_insurer": "0.3"}, "policy_share_outside_scheme"),
+    ("insurer_bank_county", {"share_county": "0.15", "share_bank": "0.15", "share_insurer": "0.7"}, ""),
+    ("guarantee_chain", {"share_guarantor": "0.4", "share_counter_guarantor": "0.2", "share_county": "0.3",
+                         "share_bank": "0.1"}, ""),
+    ("guarantee_chain", {"share_county": "1.2", "share_bank": "-0.2"}, "policy_share_out_of_range"),
+])
+def test_loss_shares_add_up_to_one_among_the_schemes_parties(scheme, shares, code):
+    from apps.regions.models import SCHEME_PARTIES, SHARE_FIELDS
+    from apps.regions.policy import shares_problem
+
+    values = {f: Decimal(shares.get(f, "0")) for f in SHARE_FIELDS}
+    assert shares_problem(scheme, values, SCHEME_PARTIES[scheme]) == code
+
+
+@pytest.mark.django_db
+def test_shares_are_validated_by_the_model_and_the_database(tree):
+    from django.core.exceptions import ValidationError
+
+    county = tree["a"][Level.COUNTY]
+    bad = CountyPolicy(county=county, effective_on=dt.date(2024, 1, 1), share_county=Decimal("0.9"), share_bank=Decimal("0.9"))
+    with pytest.raises(ValidationError) as exc:
+        bad.full_clean()
+    assert "share_scheme" in exc.value.message_dict
+    with pytest.raises(IntegrityError):
+        bad.save()
+
+
+@pytest.mark.django_db
+def test_four_party_split_is_stored(tree):
+    p = CountyPolicy.objects.create(county=tree["a"][Level.COUNTY], effective_on=dt.date(2024, 1, 1), share_scheme="guarantee_chain",
+                                    share_guarantor=Decimal("0.4"), share_counter_guarantor=Decimal("0.2"),
+                                    share_county=Decimal("0.3"), share_bank=Decimal("0.1"))
+    p.full_clean()
+
+
+@pytest.mark.django_db
+def test_policy_page_shows_percentages_and_yuan(client, tree):
+    from tests.factories import UserFactory
+
+    user = UserFactory(role="county_officer", region=tree["a"][Level.COUNTY])
+    client.force_login(user)
+    page = client.get("/regions/policy/").content.decode()
+    assert "0.50%" in page and "80.00%" in page and "50,000.00" in page
+    assert "0.0050" not in page and "0.8000" not in page

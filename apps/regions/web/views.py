@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from ..calendar import coverage_warning
@@ -14,9 +15,26 @@ POLICY_FIELDS = [
     "notice_working_days", "due_reminder_days", "withdrawal_alert_amount", "spot_check_share",
     "first_inspection_months", "inspection_months_normal", "inspection_months_problem", "extension_rule",
     "max_renewals", "max_extensions", "deferral_max_months", "compensation_overdue_days", "share_scheme",
-    "share_county", "share_bank", "share_insurer", "recovery_years", "overdue_red_line", "subsidy_rate",
-    "subsidy_principal_cap", "hotline",
+    "share_county", "share_bank", "share_insurer", "share_guarantor", "share_counter_guarantor", "recovery_years",
+    "overdue_red_line", "fund_leverage", "fund_topup_days", "npl_stop_ratio", "subsidy_rate", "subsidy_principal_cap",
+    "subsidy_settlement", "subsidy_on_time_only", "hotline",
 ]
+PERCENT_FIELDS = {"spot_check_share", "share_county", "share_bank", "share_insurer", "share_guarantor",
+                  "share_counter_guarantor", "overdue_red_line", "npl_stop_ratio", "subsidy_rate"}
+YUAN_FIELDS = {"household_cap", "withdrawal_alert_amount", "subsidy_principal_cap"}
+
+
+def _shown(policy: CountyPolicy, name: str) -> str:
+    """As a county clerk reads it: shares and rates in percent, amounts in yuan with separators."""
+    value = getattr(policy, name)
+    if name in PERCENT_FIELDS:
+        return f"{value * 100:.2f}%"
+    if name in YUAN_FIELDS:
+        return _("%(amount)s yuan") % {"amount": f"{value:,.2f}"}
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    display = getattr(policy, f"get_{name}_display", None)
+    return str(display() if display else value)
 
 
 class PolicyView(LoginRequiredMixin, TemplateView):
@@ -35,10 +53,7 @@ class PolicyView(LoginRequiredMixin, TemplateView):
         county = counties.filter(code=selected).first()
         if county:
             current = policy_for(county.code, today)
-            ctx["policy_rows"] = [
-                (current._meta.get_field(f).verbose_name, getattr(current, f"get_{f}_display", lambda f=f: getattr(current, f))())
-                for f in POLICY_FIELDS
-            ]
+            ctx["policy_rows"] = [(current._meta.get_field(f).verbose_name, _shown(current, f)) for f in POLICY_FIELDS]
             ctx["current"] = current
             ctx["history"] = CountyPolicy.objects.filter(county=county).select_related("created_by")
         ctx.update(
