@@ -36,6 +36,13 @@ def chromium():
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """Uploads (register files, photos) in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def viewport():
     """Portrait tablet by default; tests override it with @TABLETS (parametrize on `viewport`)."""
     return PORTRAIT

@@ -1,6 +1,8 @@
 """Test data for the browser tests, built with tests.factories (never fixtures files)."""
 import datetime as dt
 
+import openpyxl
+
 from apps.households import services
 from apps.households.models import Household, LabourCapacity, Member, Relation, Status
 from apps.regions.models import Level
@@ -23,3 +25,29 @@ def register(tree, officer, n: int = 30) -> Household:
                                                          "shares": 3, "net_income": 11, "overall": 25, "repayment": 9},
                             comment="评议通过")
     return Household.objects.get(pk=wang.pk)
+
+
+# The import template's columns (apps/households/importing.py: HOUSEHOLD_COLUMNS, MEMBER_COLUMNS).
+HOUSEHOLD_HEADER = ["户主姓名", "户主身份证号", "所在村", "户类别", "国家系统户编号", "联系电话", "家庭人口", "劳动力人数",
+                    "家庭年纯收入", "主要产业", "住址"]
+MEMBER_HEADER = ["户主身份证号", "姓名", "身份证号", "与户主关系", "劳动能力"]
+
+
+def workbook(path, households: list[list], members: list[list]):
+    """A register workbook like the template: sheet 户信息 (households) and sheet 成员 (the other members)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "户信息"
+    ws.append(HOUSEHOLD_HEADER)
+    for row in households:
+        ws.append(row)
+    ms = wb.create_sheet("成员")
+    ms.append(MEMBER_HEADER)
+    for row in members:
+        ms.append(row)
+    wb.save(path)
+    return path
+
+
+def wrong_check_digit(number: str) -> str:
+    return number[:-1] + ("0" if number[-1] != "0" else "1")

@@ -54,6 +54,14 @@ def login(page, user, password: str = PASSWORD, next_url: str = "/"):
     return page
 
 
+def upload(page, path):
+    """Choose `path` in the import page's upload form and send it (a navigation to the job's page)."""
+    form = page.locator("[data-testid=upload-form]")
+    form.locator("input[type=file]").set_input_files(str(path))
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
 def open_menu(page):
     """Below 1200 px the navigation is behind the menu button: open it."""
     toggler = page.locator(".navbar-toggler")
