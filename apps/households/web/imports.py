@@ -18,6 +18,7 @@ from apps.core.messages import message
 
 from .. import exporting, importing, selectors
 from ..models import ImportJob, Status
+from .views import region_filter
 
 ERRORS_PER_PAGE = 100
 RUNNING = (ImportJob.State.VALIDATING, ImportJob.State.IMPORTING)
@@ -155,7 +156,7 @@ class HouseholdExportView(CapabilityRequiredMixin, View):
         params = request.GET
         filters = {
             "q": params.get("q", "").strip(),
-            "village": params.get("village", "").strip(),
+            "village": region_filter(params, request.user.scope_prefix)["region"],
             "status": params.get("status", "") if params.get("status") in Status.values else "",
             "grade": params.get("grade", "") if params.get("grade") in {"AAA", "AA", "A", "none"} else "",
             "rating_due_on": timezone.localdate() if params.get("rating_due") == "1" else None,

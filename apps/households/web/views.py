@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -12,6 +12,7 @@ from apps.core.forms import add_domain_errors
 from apps.core.messages import message
 from apps.core.web import paginate
 from apps.regions.models import Level, Region
+from apps.regions.selectors import villages_under
 
 from .. import selectors, services
 from ..models import CreditGrade, Household, Relation, Status
@@ -27,28 +28,93 @@ def get_household_or_404(actor, pk) -> Household:
         raise Http404 from None
 
 
+def region_filter(params, scope: str | None) -> dict:
+    """The register's place filters: `township` (9-digit prefix) and `village` (12-digit code), as the dependent selects
+    post them. A village outside the chosen township is dropped (the township changed and the village list was not
+    reloaded); a village alone brings its township. A 9-digit `village` is a township (older links); other digit
+    prefixes pass through as in the API. A place outside the user's `scope` is ignored, as the selects cannot show it.
+    `region` is the code prefix to filter by."""
+    township = params.get("township", "").strip()
+    village = params.get("village", "").strip()
+    township = township if len(township) == 9 and township.isdigit() else ""
+    if not village.isdigit() or len(village) > 12:
+        village = ""
+    elif len(village) == 9:
+        township, village = township or village, ""
+    if township and village and not village.startswith(township):
+        village = ""
+    if len(village) == 12 and not township:
+        township = village[:9]
+
+    def visible(code):
+        return scope is not None and (code.startswith(scope) or scope.startswith(code))
+
+    township = township if township and visible(township) else ""
+    village = village if village and visible(village) else ""
+    return {"township": township, "village": village, "region": village or township}
+
+
+def township_options(user):
+    scope = user.scope_prefix
+    if scope is None:
+        return []
+    return Region.objects.filter(level=Level.TOWNSHIP, code__startswith=scope[:9], active=True)[:200]
+
+
+def village_options(user, township: str):
+    """The villages offered for a township, inside the user's scope; without a township only a user of one township
+    (or village) gets a list: a county has hundreds of villages."""
+    scope = user.scope_prefix
+    if scope is None:
+        return Region.objects.none()
+    if township:
+        if township.startswith(scope):
+            prefix = township
+        elif scope.startswith(township):
+            prefix = scope
+        else:
+            return Region.objects.none()
+    elif len(scope) >= 9:
+        prefix = scope
+    else:
+        return Region.objects.none()
+    return villages_under(prefix).order_by("code")[:500]
+
+
 class HouseholdListView(CapabilityRequiredMixin, TemplateView):
     capability = "household.view"
     template_name = "households/list.html"
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("partial") == "villages":  # htmx: the village select for the township just chosen
+            place = region_filter(request.GET, request.user.scope_prefix)
+            return render(request, "households/_village_select.html", {
+                "villages": village_options(request.user, place["township"]), "filters": place,
+                "need_township": not place["township"] and len(request.user.scope_prefix or "") < 9,
+            })
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user, params = self.request.user, self.request.GET
+        place = region_filter(params, user.scope_prefix)
         filters = {
             "q": params.get("q", "").strip(),
-            "village": params.get("village", "").strip(),
+            "township": place["township"],
+            "village": place["village"],
             "status": params.get("status", "") if params.get("status") in Status.values else "",
             "grade": params.get("grade", "") if params.get("grade") in {"AAA", "AA", "A", "none"} else "",
         }
         rating_due = params.get("rating_due") == "1"
-        qs = selectors.household_list(user, rating_due_on=timezone.localdate() if rating_due else None, **filters)
+        qs = selectors.household_list(user, q=filters["q"], village=place["region"], status=filters["status"],
+                                      grade=filters["grade"], rating_due_on=timezone.localdate() if rating_due else None)
         qs = qs.select_related("village", "village__parent").order_by("region_code", "head_name", "id")
         pages = paginate(self.request, qs, PAGE_SIZE)
         ctx.update(
             pages, households=pages["page_obj"].object_list, filters=filters, rating_due=rating_due,
             statuses=Status.choices, grades=[("AAA", "AAA"), ("AA", "AA"), ("A", "A"), ("none", _("Not rated"))],
-            townships=Region.objects.filter(level=Level.TOWNSHIP, code__startswith=user.scope_prefix or "", active=True)[:200]
-            if user.scope_prefix is not None else [],
+            townships=township_options(user), villages=village_options(user, place["township"]),
+            need_township=not place["township"] and len(user.scope_prefix or "") < 9,
         )
         return ctx
 
