@@ -352,6 +352,7 @@ class Parsed:
     households: list = field(default_factory=list)  # dicts, in file order
     members: list = field(default_factory=list)  # dicts with "head_id_number"
     problems: list = field(default_factory=list)
+    row_count: int = 0  # household rows read, good and bad
 
     @property
     def ok(self) -> bool:
@@ -430,6 +431,7 @@ def parse_file(fileobj, *, scope_prefix: str, today: dt.date, progress=None, che
     if not h_rows:
         out.file_code = "import_empty"
         return out
+    out.row_count = len(h_rows)
     _validate(out, h_rows, m_rows, scope_prefix=scope_prefix, today=today, check_db=check_db)
     return out
 
@@ -964,11 +966,9 @@ def _apply_validation(job: ImportJob, parsed: Parsed):
         job.error_count = 0
         job.finished_at = timezone.now()
         return
-    job.total_rows = len(parsed.households) or job.total_rows
+    job.total_rows = parsed.row_count or len(parsed.households) or job.total_rows
     job.processed_rows = job.total_rows
     if parsed.problems:
-        if not job.total_rows:
-            job.total_rows = len({p.row for p in parsed.problems if p.sheet == HOUSEHOLD_SHEET})
         _store_problems(job, parsed)
         job.state, job.message = ImportJob.State.INVALID, "import_has_errors"
         job.finished_at = timezone.now()

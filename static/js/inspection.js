@@ -42,7 +42,7 @@
   function showLocation(text, level) {
     if (!locStatus) return;
     locStatus.textContent = text;
-    locStatus.classList.remove("text-danger", "text-warning", "text-success");
+    locStatus.classList.remove("text-danger", "text-warning-emphasis", "text-success");
     if (level) locStatus.classList.add(level);
   }
 
@@ -59,10 +59,12 @@
       acc.value = c.accuracy.toFixed(1);
       var rounded = Math.round(c.accuracy);
       if (c.accuracy === 0) showLocation(locStatus.dataset.zero, "text-danger");
-      else if (c.accuracy > 100) showLocation(fill(locStatus.dataset.coarse, { acc: rounded }), "text-warning");
+      else if (c.accuracy > 100) showLocation(fill(locStatus.dataset.coarse, { acc: rounded }), "text-warning-emphasis");
       else showLocation(fill(locStatus.dataset.found, { acc: rounded }), "text-success");
     }, function (err) {
-      showLocation(locStatus.dataset.failed + " " + err.message, "text-warning");
+      // The browser's own err.message is in the browser's language: say it in the page's.
+      var text = { 1: locStatus.dataset.denied, 2: locStatus.dataset.noFix, 3: locStatus.dataset.timeout }[err.code];
+      showLocation(text || locStatus.dataset.failed, "text-danger");
     }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
   }
 

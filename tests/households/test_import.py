@@ -171,6 +171,7 @@ def test_every_bad_row_is_listed_with_its_row_and_code_and_nothing_is_committed(
     dup_error = next(e for e in job.errors if e["row"] == 12)
     assert dup_error["first_row"] == 11 and dup_error["column"] == "户主身份证号"
     assert job.error_count == 17 + 4
+    assert job.total_rows == len(rows)  # every household row read counts, good and bad
     # The page lists them with the user's words.
     page = officer_client.get(reverse("households:import-detail", args=[job.pk])).content.decode()
     assert "import-errors" in page and 'data-testid="commit"' not in page

@@ -34,7 +34,7 @@ def awaiting(user):
     for level in levels:
         cond |= Q(state=STATE_OF_LEVEL.get(level, "-")) | Q(state=State.RETURNED, returned_to=level)
     qs = Application.objects.visible_to(user).filter(cond)
-    return qs.select_related("household", "borrower", "bank").order_by("applied_on", "id")
+    return qs.select_related("household__village__parent", "borrower", "bank").order_by("applied_on", "id")
 
 
 def get_application_or_404(user, pk) -> Application:

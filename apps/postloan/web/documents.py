@@ -69,7 +69,9 @@ class BulletinPdfView(DocumentView):
         if not rows:
             raise Http404
         self.require_read()
-        scope = documents.bulletin_scope(request.user, county)
+        counties = {r.county_code for r in rows}
+        # One county's figures are titled with that county, in the heading and the file name alike.
+        scope = documents.bulletin_scope(request.user, county or (counties.pop() if len(counties) == 1 else ""))
         return file_response(documents.bulletin_pdf(rows, day, scope=scope), documents.bulletin_filename(day, scope), PDF_CONTENT_TYPE)
 
 
