@@ -55,7 +55,10 @@ def region_table_import(rows: list[dict], year: int, source: str = "") -> dict:
             parent_code = _parent_code(code, level)
             parent = existing.get(parent_code) if parent_code else None
             if region is None:
-                region = Region.objects.create(code=code, name=name, level=level, parent=parent, first_year=year)
+                # A code known only to an older table than the newest one loaded no longer exists: kept for history
+                # (rows of that year may point at it), but not live.
+                region = Region.objects.create(code=code, name=name, level=level, parent=parent, first_year=year,
+                                               active=latest, last_year=None if latest else year)
                 existing[code] = region
                 counts["created"] += 1
             elif latest and (region.name != name or not region.active):

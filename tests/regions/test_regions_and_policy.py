@@ -45,6 +45,18 @@ def test_a_newer_year_renames_and_retires_but_keeps_the_old_table(tmp_path):
 
 
 @pytest.mark.django_db
+def test_an_older_year_loaded_after_a_newer_one_changes_nothing_live(tmp_path):
+    new = [("610000000000", "陕西省", 1), ("610900000000", "安康市", 2), ("610981000000", "旬阳市", 3)]
+    call_command("import_regions", str(_write(tmp_path, new)), year=2021)
+    call_command("import_regions", str(_write(tmp_path, BASE)), year=2020)
+    old = Region.objects.get(code="610928000000")  # only in 2020's table
+    assert not old.active and old.last_year == 2020 and old.first_year == 2020
+    current = Region.objects.get(code="610981000000")
+    assert current.active and current.name == "旬阳市"
+    assert set(Region.objects.filter(active=True).values_list("code", flat=True)) == {c for c, _n, _l in new}
+
+
+@pytest.mark.django_db
 def test_bad_table_changes_nothing(tmp_path):
     bad = BASE + [("61092810020", "短码村", 5), ("610928100299", "错级村", 4)]
     with pytest.raises(CommandError):
