@@ -103,6 +103,15 @@ class User(AbstractUser):
     def __str__(self):
         return self.real_name or self.username
 
+    def clean(self):
+        super().clean()
+        from django.core.exceptions import ValidationError
+
+        from apps.core.messages import message
+
+        if self.branch_id and self.branch.bank_id != self.bank_id:
+            raise ValidationError({"branch": message("user_branch_of_other_bank")}, code="user_branch_of_other_bank")
+
     @property
     def display_name(self) -> str:
         return self.real_name or self.username
