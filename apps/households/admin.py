@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.core.admin_scope import RegionScopedAdminMixin
+
 from .models import CreditRating, Household, ImportJob, Member, ScorecardItem
 
 
@@ -23,9 +25,12 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScorecardItem)
-class ScorecardItemAdmin(admin.ModelAdmin):
+class ScorecardItemAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    """A county's scorecard: county administrators see and edit the items of counties inside their area."""
+
+    scope_field = "county"
     list_display = ["county", "order", "code", "name", "max_points", "active"]
-    list_filter = ["county"]
+    list_filter = [("county", admin.RelatedOnlyFieldListFilter)]
     raw_id_fields = ["county"]
 
 
