@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from apps.core.dates import add_years, age_on
+from apps.core.dates import add_months, age_on
 from apps.regions.policy import grade_at_least
 
 PRODUCTIVE_PURPOSES = {"planting", "breeding", "processing", "trade", "rural_tourism", "other_production"}
@@ -38,8 +38,10 @@ class Facts:
     extra: dict = field(default_factory=dict)
 
 
-def violations(f: Facts, policy, today: dt.date) -> list[str]:
-    """Every rule that the application breaks, in a stable order; empty when eligible."""
+def violations(f: Facts, policy, today: dt.date, *, rerating_months: int = 12) -> list[str]:
+    """Every rule that the application breaks, in a stable order; empty when eligible. `rerating_months` is the
+    county's re-rating interval on `today` (CountyPolicy.rerating_months; 12, a yearly re-rating, by default): a
+    rating that old or older has expired."""
     out = []
     eligible = policy.eligible_statuses or DEFAULT_ELIGIBLE
     if not f.registered or f.status == "not_registered":
@@ -48,7 +50,7 @@ def violations(f: Facts, policy, today: dt.date) -> list[str]:
         out.append("status_not_eligible")
     if not grade_at_least(f.credit_grade, policy.min_credit_grade):
         out.append("credit_grade_too_low")
-    elif f.rated_on is None or add_years(f.rated_on, 1) <= today:
+    elif f.rated_on is None or add_months(f.rated_on, rerating_months) <= today:
         out.append("credit_rating_expired")
     if f.borrower_birth is None:
         out.append("borrower_birth_unknown")

@@ -86,8 +86,14 @@ def facts_for(app: Application) -> policy.Facts:
     )
 
 
+def eligibility_violations(app: Application, today: dt.date) -> list[str]:
+    """The rules the application breaks on `today`, under the county's policy of that day."""
+    pol = policy_for(app.region_code, today)
+    return policy.violations(facts_for(app), pol, today, rerating_months=pol.rerating_months)
+
+
 def check_eligible(app: Application, today: dt.date) -> None:
-    codes = policy.violations(facts_for(app), policy_for(app.region_code, today), today)
+    codes = eligibility_violations(app, today)
     if codes:
         raise DomainError(codes[0], fields={"eligibility": codes})
 
@@ -143,7 +149,7 @@ def application_create(actor, *, household, borrower=None, bank=None, amount: De
                       purpose=purpose, project=project.strip(), cooperative_mode=cooperative_mode,
                       cooperative_consent=cooperative_consent.strip(), applied_on=today, region_code=household.region_code,
                       created_by=actor)
-    codes = policy.violations(facts_for(app), policy_for(app.region_code, today), today)
+    codes = eligibility_violations(app, today)
     shape = [c for c in codes if c.startswith(("purpose_", "cooperative_", "amount_not", "term_not"))]
     if shape:  # a draft may wait for a rating, not for a forbidden purpose
         raise DomainError(shape[0], fields={"eligibility": shape})
@@ -285,7 +291,9 @@ def loan_renew(actor, loan: Loan, *, term_months: int, contract_no: str, receipt
         other_member_busy=busy,
     )
     pol = loan_policy(loan, signed_on)
-    if codes := policy.violations(facts, pol, signed_on):
+    # The rating's age is judged by the county's interval on the signing day, not by the old contract's policy.
+    rerating_months = policy_for(loan.region_code, signed_on).rerating_months
+    if codes := policy.violations(facts, pol, signed_on, rerating_months=rerating_months):
         raise DomainError(codes[0], fields={"eligibility": codes})
     return loan_services.renewal_open(actor, loan, term_months=term_months, signed_on=signed_on, contract_no=contract_no,
                                       receipt_no=receipt_no, max_term=pol.max_term_months)

@@ -1,10 +1,12 @@
 """Pure validation of household data; used by forms, the API and the bulk importer alike.
 Returns {field: [code, ...]}; codes render through apps.core.messages."""
+import calendar
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
 from apps.core import idnumber
+from apps.core.dates import add_months
 
 from .models import LabourCapacity, Relation, Status
 
@@ -106,3 +108,18 @@ def rating_total(item_scores: dict, items: list[tuple[str, Decimal]]) -> tuple[D
             continue
         total += value
     return total, problems
+
+
+def rerating_due_on(rated_on: dt.date, months: int) -> dt.date:
+    """The day a rating must be renewed: `months` (the county's re-rating interval) after it was made. On that day
+    and after it the rating has expired."""
+    return add_months(rated_on, months)
+
+
+def rating_due_cutoff(today: dt.date, months: int) -> dt.date:
+    """The latest rating day whose re-rating is due by `today`: rated_on <= cutoff ⟺ rerating_due_on(rated_on) <= today,
+    month ends included (rated 2024-02-29 with 12 months is due on 2025-02-28)."""
+    cutoff = add_months(today, -months)
+    if today.day == calendar.monthrange(today.year, today.month)[1]:  # clamped days of the earlier month also land here
+        cutoff = cutoff.replace(day=calendar.monthrange(cutoff.year, cutoff.month)[1])
+    return cutoff

@@ -1,11 +1,15 @@
 import datetime as dt
+from functools import reduce
+from operator import or_
 
 from django.db.models import Q
 
 from apps.core import idnumber
-from apps.core.dates import add_years
+from apps.regions.models import CountyPolicy
+from apps.regions.selectors import policy_for
 
 from .models import Household, Member
+from .policy import rating_due_cutoff
 
 
 def household_list(actor, *, q: str = "", village: str = "", status: str = "", grade: str = "",
@@ -19,9 +23,50 @@ def household_list(actor, *, q: str = "", village: str = "", status: str = "", g
         qs = qs.filter(status=status)
     if grade:
         qs = qs.filter(credit_grade=("" if grade == "none" else grade))
-    if rating_due_on:
-        qs = qs.filter(Q(rated_on__isnull=True) | Q(rated_on__lte=add_years(rating_due_on, -1)))
+    if rating_due_on and getattr(actor, "scope_prefix", None) is not None:
+        qs = qs.filter(rating_due_q(_narrowest(actor.scope_prefix, village), rating_due_on))
     return qs
+
+
+def _narrowest(scope: str | None, village: str) -> str:
+    """The longer of the actor's scope and the place filter when one contains the other (else the scope: the two
+    together match nothing anyway)."""
+    scope = scope or ""
+    return village if village and village.startswith(scope) else scope
+
+
+def rerating_months_by_county(prefix: str, on: dt.date) -> tuple[int, dict[str, int]]:
+    """The re-rating interval in force on `on` for the counties under `prefix`: (default, {6-digit county: months}),
+    the default applying to every county not listed. Inside one county it is that county's policy (`policy_for`); over
+    a wider scope one query reads every policy row there and keeps each county's latest row effective by `on` — the
+    rule of `policy_for`, without a query per county."""
+    default = CountyPolicy._meta.get_field("rerating_months").default
+    if len(prefix) >= 6:
+        return default, {prefix[:6]: policy_for(prefix[:6], on).rerating_months}
+    rows = (CountyPolicy.objects.filter(county__code__startswith=prefix, effective_on__lte=on)
+            .order_by("county__code", "-effective_on").values_list("county__code", "rerating_months"))
+    months: dict[str, int] = {}
+    for code, value in rows:
+        months.setdefault(code[:6], value)
+    return default, months
+
+
+def rating_due_q(prefix: str, today: dt.date) -> Q:
+    """Households whose credit rating is due on `today`: never rated, or rated at least their county's re-rating
+    interval ago (CountyPolicy.rerating_months), each county under `prefix` with its own interval."""
+    default, by_county = rerating_months_by_county(prefix, today)
+    if len(prefix) >= 6:  # one county: its own interval, no per-county condition
+        return Q(rated_on__isnull=True) | Q(rated_on__lte=rating_due_cutoff(today, next(iter(by_county.values()))))
+    special = {code: m for code, m in by_county.items() if m != default}
+    cond = Q(rated_on__isnull=True)
+    rest = Q(rated_on__lte=rating_due_cutoff(today, default))
+    if special:
+        rest &= ~reduce(or_, (Q(region_code__startswith=code) for code in special))
+    cond |= rest
+    for months in sorted(set(special.values())):
+        codes = [code for code, m in special.items() if m == months]
+        cond |= Q(rated_on__lte=rating_due_cutoff(today, months)) & reduce(or_, (Q(region_code__startswith=c) for c in codes))
+    return cond
 
 
 def household_search(qs, q: str):

@@ -68,6 +68,22 @@ def test_rating_older_than_a_year_must_be_renewed():
     assert "credit_rating_expired" not in violations(facts(rated_on=dt.date(2023, 6, 16)), POLICY, TODAY)
 
 
+@pytest.mark.parametrize(("rated_on", "months", "expired"), [
+    (dt.date(2023, 6, 16), 12, False),  # 12 months less a day: still valid
+    (dt.date(2023, 6, 15), 12, True),   # exactly 12 months: due today, expired
+    (dt.date(2023, 6, 14), 12, True),   # 12 months and a day
+    (dt.date(2023, 6, 14), 24, False),  # the same rating in a county that re-rates every 24 months
+    (dt.date(2022, 6, 16), 24, False),
+    (dt.date(2022, 6, 15), 24, True),
+    (dt.date(2023, 12, 15), 6, True),
+    (dt.date(2023, 12, 16), 6, False),
+])
+def test_rating_expires_after_the_countys_rerating_interval(rated_on, months, expired):
+    codes = violations(facts(rated_on=rated_on), POLICY, TODAY, rerating_months=months)
+    assert ("credit_rating_expired" in codes) is expired
+
+
+
 @pytest.mark.parametrize(("purpose", "code"), [
     ("marriage", "purpose_marriage"), ("housing", "purpose_housing"), ("wealth_management", "purpose_wealth_management"),
     ("household_goods", "purpose_household_goods"), ("enterprise_pooling", "purpose_enterprise_pooling"),

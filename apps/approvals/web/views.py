@@ -15,7 +15,6 @@ from apps.core.messages import message
 from apps.core.web import error_text, paginate
 from apps.households.models import Household
 from apps.loans.models import Loan
-from apps.regions.selectors import policy_for
 
 from .. import policy, services
 from ..models import ACTING_LEVEL, OPEN_STATES, Application, Level, ReviewBatch, ReviewDecision, State
@@ -166,7 +165,7 @@ class ApplicationDetailView(CapabilityRequiredMixin, TemplateView):
         actions = services.available_actions(user, app)
         problems = []
         if app.state in OPEN_STATES:
-            problems = [message(c) for c in policy.violations(services.facts_for(app), policy_for(app.region_code, today), today)]
+            problems = [message(c) for c in services.eligibility_violations(app, today)]
         ctx.update(
             application=app, actions=actions, problems=problems, form=kwargs.get("form") or ActionForm(initial={
                 "expected_state": app.state, "amount": app.amount, "term_months": app.term_months, "signed_on": today}),

@@ -6,15 +6,14 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from apps.accounts.web.views import CapabilityRequiredMixin
-from apps.core.dates import add_years
 from apps.core.errors import DomainError
 from apps.core.forms import add_domain_errors
 from apps.core.messages import message
 from apps.core.web import paginate
 from apps.regions.models import Level, Region
-from apps.regions.selectors import villages_under
+from apps.regions.selectors import policy_for, villages_under
 
-from .. import selectors, services
+from .. import policy, selectors, services
 from ..models import CreditGrade, Household, Relation, Status
 from .forms import HouseholdForm, MemberFormSet, RatingForm
 
@@ -129,14 +128,16 @@ class HouseholdDetailView(CapabilityRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         household = get_household_or_404(self.request.user, kwargs["pk"])
         today = timezone.localdate()
+        rerating_months = policy_for(household.region_code, today).rerating_months
+        due_on = policy.rerating_due_on(household.rated_on, rerating_months) if household.rated_on else None
         ctx.update(
             household=household,
             members=sorted(household.members.all(), key=lambda m: (m.relation != Relation.HEAD, m.id)),
             ratings=household.ratings.select_related("rated_by")[:20],
             events=household.events.select_related("actor")[:50],
             village_path=list(household.village.ancestors()) + [household.village],
-            rerating_due_on=add_years(household.rated_on, 1) if household.rated_on else None,
-            rating_overdue=household.rated_on is None or add_years(household.rated_on, 1) <= today,
+            rerating_due_on=due_on, rerating_months=rerating_months,
+            rating_overdue=due_on is None or due_on <= today,
             can_edit=self.request.user.can("household.edit"),
             can_rate=self.request.user.can("household.rate"),
         )
