@@ -34,7 +34,8 @@ run: seed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 # The whole suite. Integration tests need DATABASE_URL (PostgreSQL) and REDIS_URL, browser tests Debian's
-# chromium: without them those tests are reported as skipped, never silently passed.
+# chromium: without them those tests are reported as skipped, never silently passed. With CI=true (.ci/run sets it)
+# a skipped browser, integration or contract test fails the run instead (tests/conftest.py).
 test: install
 	$(PYTEST) $(PYTEST_ARGS)
 
