@@ -21,7 +21,7 @@ def county_admin(region, extra_perms=(), **kw):
 
 
 def superuser(**kw):
-    return UserFactory(role=Role.SYSADMIN, region=None, is_staff=True, is_superuser=True, **kw)
+    return UserFactory(**{"role": Role.SYSADMIN, "region": None, "is_staff": True, "is_superuser": True, **kw})
 
 
 def form_data(form, **overrides) -> dict:
@@ -34,6 +34,10 @@ def form_data(form, **overrides) -> dict:
                 data[name] = "on"
             continue
         if value is None:
+            continue
+        if isinstance(field, forms.MultiValueField):  # e.g. date and time of a SplitDateTimeField
+            for i, part in enumerate(field.widget.decompress(value)):
+                data[f"{name}_{i}"] = part
             continue
         value = field.prepare_value(value)
         if hasattr(value, "pk"):
