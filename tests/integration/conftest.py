@@ -14,9 +14,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db):
-    """A real Celery worker in its own process, on Redis, against this test's PostgreSQL database.
-    It listens on a queue of its own so a developer's running worker cannot take the test's tasks."""
+def shared_media(settings, tmp_path, monkeypatch):
+    """One MEDIA_ROOT of the test's own for this process and the worker (uploads written here, read there)."""
+    media = tmp_path / "media"
+    media.mkdir()
+    settings.MEDIA_ROOT = media
+    monkeypatch.setenv("MEDIA_ROOT", str(media))
+    return media
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, shared_media):
+    """A real Celery worker in its own process, on Redis, against this test's PostgreSQL database and media folder.
+    It listens on a queue of its own so a developer's running worker cannot take the test's tasks, and has a node
+    name of its own so remote control (inspect, add/cancel_consumer) can tell it from other workers on this Redis."""
     redis_url = os.environ.get("REDIS_URL")
     if connection.vendor != "postgresql" or not redis_url:
         pytest.skip("needs DATABASE_URL (PostgreSQL) and REDIS_URL: run through .ci/run or make test-integration")
@@ -25,7 +36,7 @@ def celery_worker_process(transactional_db):
     env = _process_env(redis_url)
     queue = f"itest-{uuid.uuid4().hex[:8]}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "microcredit", "worker", "-Q", queue, "--pool", "solo", "-l", "info",
+        [sys.executable, "-m", "celery", "-A", "microcredit", "worker", "-Q", queue, "-n", f"{queue}@%h", "--pool", "solo", "-l", "info",
          "--without-heartbeat", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -59,6 +70,39 @@ def celery_beat_process(celery_worker_process):
         yield celery_worker_process
     finally:
         _stop(proc)
+
+
+@pytest.fixture
+def route_to_worker(celery_worker_process, monkeypatch):
+    """route_to_worker(task, …): tasks the code queues with .delay() (on the default queue) go to the test's worker."""
+    def route(*tasks):
+        for task in tasks:
+            monkeypatch.setattr(task, "queue", celery_worker_process, raising=False)
+            monkeypatch.setattr(task, "_exec_options", None, raising=False)  # Celery caches the options read from the task
+    return route
+
+
+@pytest.fixture
+def paused_worker(celery_worker_process):
+    """A context manager: the test's worker takes nothing from its queue inside the block (tasks wait in Redis).
+    Addressed to that worker alone: add_consumer sent to every worker would make any other one on this Redis
+    database (another test run, a developer's) consume the test's queue."""
+    from contextlib import contextmanager
+
+    from microcredit.celery_app import app
+
+    replies = app.control.inspect(timeout=2).active_queues() or {}
+    hosts = [h for h, qs in replies.items() if any(q["name"] == celery_worker_process for q in qs)]
+    assert len(hosts) == 1, replies
+
+    @contextmanager
+    def paused():
+        assert app.control.cancel_consumer(celery_worker_process, destination=hosts, reply=True, timeout=5), "no answer"
+        try:
+            yield
+        finally:
+            assert app.control.add_consumer(celery_worker_process, destination=hosts, reply=True, timeout=5), "no answer"
+    return paused
 
 
 def _stop(proc):
