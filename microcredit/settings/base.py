@@ -127,6 +127,16 @@ IMPORT_SYNC_MAX_ROWS = int(os.environ.get("IMPORT_SYNC_MAX_ROWS", "2000"))
 # Uploaded register files (personal data) are deleted this many days after their import ended.
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
 
+# 一户一档: the household page shows what the apps above the register know about the household. The register may not
+# import them (DESIGN §3), so the project wires their sections in here, in page order; each is called with
+# (actor, household, today) and returns {"template": ..., **context}, or None.
+HOUSEHOLD_FILE_SECTIONS = [
+    "apps.approvals.web.household_file.applications_section",
+    "apps.loans.web.household_file.loans_section",
+    "apps.postloan.web.household_file.inspections_section",
+    "apps.postloan.web.household_file.notices_section",
+]
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -1,7 +1,11 @@
+import functools
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -140,8 +144,22 @@ class HouseholdDetailView(CapabilityRequiredMixin, TemplateView):
             rating_overdue=due_on is None or due_on <= today,
             can_edit=self.request.user.can("household.edit"),
             can_rate=self.request.user.can("household.rate"),
+            file_sections=file_sections(self.request.user, household, today),
         )
         return ctx
+
+
+@functools.cache
+def _section_provider(path: str):
+    return import_string(path)
+
+
+def file_sections(actor, household, today) -> list[dict]:
+    """The sections the apps above the register add to the 一户一档 page. The register may not import them (DESIGN §3),
+    so the project lists them in settings.HOUSEHOLD_FILE_SECTIONS; each returns its template and context (scoped
+    with `visible_to(actor)`), or None when the user may not see it."""
+    sections = (_section_provider(path)(actor, household, today) for path in settings.HOUSEHOLD_FILE_SECTIONS)
+    return [s for s in sections if s]
 
 
 def _member_forms(formset):
