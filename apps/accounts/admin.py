@@ -10,6 +10,10 @@ from apps.regions.models import Level, Region
 
 from .models import ApiToken, Bank, BankBranch, CountyBank, LoginAttempt, User
 from .roles import Role
+from .web.views import AdminLoginForm
+
+# /admin/login/ goes through the same failed-login throttle and LoginAttempt record as the site's login page.
+admin.site.login_form = AdminLoginForm
 
 # Django's own privilege fields: only a superuser may see or set them (a county administrator could otherwise
 # make anyone staff, put them in any group or hand them any permission).

@@ -10,16 +10,32 @@ from .models import ApiToken, LoginAttempt, User
 from .roles import Role
 
 
-def login_locked(username: str, ip: str | None, now: dt.datetime | None = None) -> bool:
-    """Locked when the last LOGIN_MAX_FAILURES attempts for this username within the window all failed."""
+def login_lock(username: str, ip: str | None, now: dt.datetime | None = None) -> str | None:
+    """Why a login attempt is refused before the password is even checked, or None. Within the last
+    LOGIN_LOCK_MINUTES:
+    - "login_locked": the last LOGIN_MAX_FAILURES attempts for this username *from this address* all failed
+      (so a stranger elsewhere cannot lock the real user out);
+    - "login_ip_locked": this address has failed LOGIN_MAX_FAILURES_PER_IP times, whatever usernames it tried
+      (spraying many usernames from one address)."""
     now = now or timezone.now()
     since = now - dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-    recent = list(
-        LoginAttempt.objects.filter(username__iexact=username, at__gte=since)
+    recent = LoginAttempt.objects.filter(at__gte=since)
+    same_source = recent.filter(ip=ip) if ip else recent.filter(ip__isnull=True)
+    last = list(
+        same_source.filter(username__iexact=username)
         .order_by("-at")
         .values_list("succeeded", flat=True)[: settings.LOGIN_MAX_FAILURES]
     )
-    return len(recent) >= settings.LOGIN_MAX_FAILURES and not any(recent)
+    if len(last) >= settings.LOGIN_MAX_FAILURES and not any(last):
+        return "login_locked"
+    per_ip = settings.LOGIN_MAX_FAILURES_PER_IP
+    if ip and per_ip and recent.filter(ip=ip, succeeded=False).values("pk")[:per_ip].count() >= per_ip:
+        return "login_ip_locked"
+    return None
+
+
+def login_locked(username: str, ip: str | None, now: dt.datetime | None = None) -> bool:
+    return login_lock(username, ip, now) is not None
 
 
 def login_record(username: str, ip: str | None, succeeded: bool) -> None:

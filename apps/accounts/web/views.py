@@ -1,5 +1,9 @@
+import ipaddress
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -18,23 +22,52 @@ from ..roles import Role
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The address the login throttle counts by. Behind TRUSTED_PROXY_COUNT reverse proxies it is the entry
+    they appended to X-Forwarded-For (entries further left are the client's word and can be forged)."""
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if forwarded:
+            candidate = forwarded[-min(proxies, len(forwarded))]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return remote or None
 
 
-class LoginForm(StyledFormMixin, auth_views.AuthenticationForm):
+IP_LOCKED_MESSAGE = gettext_lazy("Too many failed logins from your network address; try again later.")
+
+
+class ThrottledLoginMixin:
+    """The failed-login throttle (services.login_lock) and the LoginAttempt record, shared by the site's login
+    page and the admin's (/admin/login/): a lock refuses even the right password."""
+
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request else None
-        if username and services.login_locked(username, ip):
+        lock = services.login_lock(username, ip) if username else None
+        if lock:
             services.login_record(username, ip, succeeded=False)
-            raise forms.ValidationError(message("login_locked"), code="login_locked")
+            raise forms.ValidationError(message(lock) if lock == "login_locked" else IP_LOCKED_MESSAGE, code=lock)
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            services.login_record(username, ip, succeeded=False)
+            if username:
+                services.login_record(username, ip, succeeded=False)
             raise
-        services.login_record(username, ip, succeeded=True)
+        if username and self.get_user() is not None:
+            services.login_record(username, ip, succeeded=True)
         return cleaned
+
+
+class LoginForm(ThrottledLoginMixin, StyledFormMixin, auth_views.AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """admin.site.login_form: the same throttle, plus the admin's own rule that only staff may sign in there."""
 
 
 class LoginView(auth_views.LoginView):
