@@ -134,11 +134,12 @@ class Command(BaseCommand):
                 loan_disburse(users["bank"], app.loan, today)
 
     def _admin_group(self) -> Group:
-        """County system administrators maintain their county's settings in the admin."""
+        """County system administrators maintain their county's settings in the admin. The holiday calendar and
+        the interest-rate table are national: they read them, national administrators change them."""
         group, _ = Group.objects.get_or_create(name="县级系统管理员")
         wanted = {
-            "regions": {"countypolicy": "add view", "holiday": "add change delete view", "calendaryear": "view",
-                        "interestrate": "add view", "region": "view"},
+            "regions": {"countypolicy": "add view", "holiday": "view", "calendaryear": "view",
+                        "interestrate": "view", "region": "view"},
             "households": {"scorecarditem": "add change view", "household": "view", "creditrating": "view", "importjob": "view"},
             "accounts": {"user": "add change view", "bank": "view", "bankbranch": "add change view", "countybank": "change view",
                          "apitoken": "view", "loginattempt": "view"},
