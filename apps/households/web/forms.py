@@ -30,6 +30,11 @@ class HouseholdForm(StyledFormMixin, forms.ModelForm):
     def validate_unique(self):
         pass
 
+    def _get_validation_exclusions(self):
+        # The model's CHECK constraints on these fields guard the database; the service checks the same rules and
+        # reports them on the right field in the user's words, instead of Django's "constraint … is violated".
+        return super()._get_validation_exclusions() | {"head_id_number", "size", "labour_count"}
+
 
 class MemberForm(StyledFormMixin, forms.Form):
     name = forms.CharField(max_length=50, label=_("Full name"))
