@@ -1,17 +1,36 @@
 """Tenant and bank isolation over EVERY route (DESIGN §4).
 
-Every URL pattern and API route must be listed in ROUTES. Object routes are requested by a user of
-another county and by a bank officer of another bank, with GET and POST (and PUT/PATCH/DELETE for API
-routes), and must answer 404; the owner's side must not be 404. Collection routes must not show the
-other county's data. Adding a route without listing it here fails `test_every_route_is_covered`."""
+Every URL pattern and API route must be named and listed in ROUTES (unnamed patterns outside the admin fail
+`test_every_route_is_named`). Each route is tried by the outsiders of its role:
+
+- a user of another county;
+- a bank officer of another bank in another township of the same county;
+- a bank officer of another bank in the SAME county (same scope region): only the bank routing (`bank_lookup`,
+  apps/core/scoping.py) stands between them and the other bank's rows.
+
+Object routes answer the outsiders 404 on GET and on POST with a real payload (PUT/PATCH/DELETE too for API
+routes; 405 is decided by the method before any lookup), and the database is unchanged afterwards; the owner's
+side must not be 404. Collection routes do not show the outsiders the owner's data, and POSTs to them that name
+the owner's objects change nothing.
+
+Rows that are not routed to one bank — the household register, the public notice (公示) — are visible to every
+bank of their county ("Bank users additionally see only rows routed to their bank"): the routes that show them to
+the same-county officer of another bank are listed in SAME_COUNTY_OTHER_BANK_SEES, each with why, and
+`test_same_county_other_bank_sees_only_what_no_bank_owns` proves they do. Any other route, including a new one,
+must hide the owner's data from that officer. (The daily bulletin is not listed: a bank sees only its own bank's
+rows of it.)"""
 import datetime as dt
+import io
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from apps.accounts.models import ApiToken
+from apps.accounts.models import ApiToken, LoginAttempt
 from apps.accounts.roles import Role
 from apps.approvals.models import Application, ReviewBatch, ReviewDecision
 from apps.households.models import ImportJob
@@ -117,22 +136,35 @@ ROUTES = {
 }
 
 
-def _walk(patterns, ns=""):
+def _walk(patterns, ns="", route=""):
     for p in patterns:
         if isinstance(p, URLResolver):
             sub = f"{ns}{p.namespace}:" if p.namespace else ns
-            yield from _walk(p.url_patterns, sub)
-        elif isinstance(p, URLPattern) and p.name:
-            yield f"{ns}{p.name}", p
+            yield from _walk(p.url_patterns, sub, route + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield (f"{ns}{p.name}" if p.name else None), p, route + str(p.pattern)
+
+
+def _ignored(name: str | None, ns_route: str) -> bool:
+    return (name or "").startswith(IGNORED_PREFIXES) or name in PUBLIC or ns_route.startswith("admin/")
+
+
+def unnamed_routes() -> list[str]:
+    """Patterns without a name cannot be listed in ROUTES (nor reversed by this test): none may exist outside the admin."""
+    return sorted(route for name, _, route in _walk(get_resolver().url_patterns) if name is None and not _ignored(name, route))
 
 
 def all_routes():
     seen = {}
-    for name, pattern in _walk(get_resolver().url_patterns):
-        if name.startswith(IGNORED_PREFIXES) or name in PUBLIC:
+    for name, pattern, route in _walk(get_resolver().url_patterns):
+        if name is None or _ignored(name, route):
             continue
         seen[name] = pattern
     return seen
+
+
+def test_every_route_is_named():
+    assert not unnamed_routes(), f"URL patterns without a name escape the isolation contract; name them: {unnamed_routes()}"
 
 
 def test_every_route_is_covered():
@@ -202,7 +234,84 @@ def env(tree):
         },
         # A bank officer of another bank, serving the other township of the same county.
         "other_bank": bank_user(tree["a2"][Level.TOWNSHIP]),
+        # A bank officer of another bank with the same scope region as the owner's bank: the county. Only the bank
+        # routing of the rows keeps bank A's applications, loans and post-loan work from them.
+        "same_county_bank": bank_user(county_a),
     }
+
+
+# What an outsider POSTs (and PUTs/PATCHes to API routes): the payload the owner would send, so that a missing
+# scope check would show as a change, not as a validation error. `{}` where the form is too large to be worth it.
+_DAY = "2024-07-01"
+POSTS = {
+    "accounts:token-revoke": {},
+    "households:edit": {"head_name": "改名", "phone": "13900000000"},
+    "households:rate": {"comment": "越权评级"},
+    "households:import-commit": {},
+    "approvals:create": {"amount": "10000", "term_months": 12, "purpose": "planting", "project": "越权申请"},
+    "approvals:act": {"action": "reject", "expected_state": "county_recommended", "comment": "越权驳回"},
+    "approvals:loan-renew": {"term_months": 12, "contract_no": "R-OUT-1", "receipt_no": "RJ-OUT-1", "signed_on": _DAY},
+    "loans:act": {"kind": "deferral", "new_maturity_on": "2025-12-03", "reason": "越权延期"},
+    "loans:term-change-decide": {"approve": "0", "comment": "越权否决"},
+    "postloan:inspect": {"done_on": _DAY, "actual_use": "越权检查", "use_matches": "1", "production_status": "正常", "inspectors": "外人"},
+    "postloan:withdrawal-new": {"amount": "500.00", "withdrawn_on": "2024-06-06", "external_id": "W-OUT-1"},
+    "postloan:collection-log": {"kind": "call", "happened_on": _DAY, "result": "越权催收"},
+    "postloan:finding-step": {"action": "county_agree", "comment": "越权同意"},
+    "postloan:withdrawal-detail": {"use_matches": "1", "result": "越权跟进"},
+    "postloan:notice-receipt": {"signer": "外人", "signed_on": "2025-05-10"},
+    "household-detail": {"phone": "13900000000", "address": "越权修改"},
+    "application-approve": {"amount": "20000", "term_months": 12, "contract_no": "X-OUT-1", "receipt_no": "XJ-OUT-1", "signed_on": _DAY},
+    "application-reject": {"comment": "越权驳回"},
+    "application-send-back": {"comment": "越权退回"},
+    "loan-disburse": {"disbursed_on": "2024-06-05"},
+    "loan-repayments": {"paid_on": _DAY, "principal": "100.00", "interest": "0", "penalty": "0"},
+    "loan-extension-requests": {"months": 3, "reason": "越权展期"},
+    "loan-deferral-requests": {"new_maturity_on": "2025-12-03", "reason": "越权延期"},
+    "loan-renew": {"term_months": 12, "contract_no": "R-OUT-2", "receipt_no": "RJ-OUT-2", "signed_on": _DAY},
+    "term-change-decide": {"approve": False, "comment": "越权否决"},
+    "loan-withdrawals": {"amount": "500.00", "withdrawn_on": "2024-06-06", "external_id": "W-OUT-2"},
+    "withdrawal-follow-up": {"use_matches": True, "result": "越权跟进"},
+    "collection-notice-receipt": {"signer": "外人", "signed_on": "2025-05-10"},
+}
+
+# Collection routes that take a POST naming objects: the outsiders' POST names the owner's objects and changes nothing.
+COLLECTION_POSTS = {
+    "approvals:batch-approve": lambda env: {"ids": [env["application"].pk], "comment": "越权批量"},
+    "loans:notice-publish": lambda env: {"village": env["household"].village.code},
+    "accounts:tokens": lambda env: {"user": env["owners"][Role.BANK_OFFICER].pk, "name": "越权令牌"},
+    "postloan:notifications": lambda env: {"id": env["notification"].pk},
+    "households:create": lambda env: {"village": env["household"].village.code, "head_name": "越权登记"},
+}
+
+# The method the owner writes with, where it is not POST.
+OWNER_WRITE = {"household-detail": "patch"}
+
+# The owner's POST with the payload above changes the database: the payload is real, so the outsiders' 404 on the
+# same POST comes from the scope check, not from a validation error.
+OWNER_POST_TAKES_EFFECT = {
+    "accounts:token-revoke", "approvals:act", "loans:act", "loans:term-change-decide", "postloan:withdrawal-new",
+    "postloan:collection-log", "postloan:withdrawal-detail", "postloan:notice-receipt", "household-detail",
+    "application-reject", "application-send-back", "loan-repayments", "loan-deferral-requests", "term-change-decide",
+    "loan-withdrawals", "withdrawal-follow-up", "collection-notice-receipt", "households:import-commit", "postloan:inspect",
+}
+
+# Routes that show the same-county officer of ANOTHER bank what the test's bank-A data include, on purpose: rows no
+# bank owns. Object routes: the officer's GET is not 404 (403 where their role may look but not act). Collection
+# routes: the owner's marker is in the page. Everything else must hide bank A's rows from them (404 / no marker).
+SAME_COUNTY_OTHER_BANK_SEES = {
+    "households:list": "the household register is the county's, not a bank's: every lending bank rates and serves it",
+    "households:export": "the register export, same rows as households:list",
+    "households:detail": "one household's file (一户一档), as in the register",
+    "households:edit": "the household is visible; a bank officer may not edit it (403 after the scoped lookup)",
+    "households:rate": "credit rating (评级授信) is done by any lending bank of the county",
+    "household-list": "the register through the API, as households:list",
+    "household-detail": "one household through the API; a bank officer may not change it (403 after the lookup)",
+    "approvals:create": "the household is visible; only village members enter applications (403 after the lookup)",
+    "loans:notices": "the public notice (公示) is posted in the village for everyone to read",
+    "loans:notice-detail": "the public notice (公示)",
+    "loans:notice-pdf": "the public notice (公示) as posted, IDs masked",
+    "api-me": "the caller's own profile, whose scope region is this county",
+}
 
 
 def _url(name, pattern, obj=None, fixed=None):
@@ -213,45 +322,163 @@ def _url(name, pattern, obj=None, fixed=None):
     return reverse(name, kwargs=kwargs)
 
 
-def _call(client, method, url, api):
+def _call(client, method, url, api, data=None):
     fn = getattr(client, method)
-    if api and method in ("post", "put", "patch"):
-        return fn(url, data={}, content_type="application/json")
+    if method in ("post", "put", "patch"):
+        if api:
+            return fn(url, data=data or {}, content_type="application/json")
+        return fn(url, data=data or {})
     return fn(url)
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(ROUTES))
-def test_route_isolation(client, env, name):
+VOLATILE_FIELDS = {"last_login"}  # force_login writes it
+
+
+def snapshot() -> dict:
+    """Every row of the project's own tables (sessions and login attempts aside), to prove nothing changed."""
+    rows = {}
+    for model in django_apps.get_models():
+        if not model.__module__.startswith("apps.") or model is LoginAttempt:
+            continue
+        rows[model._meta.label] = [{k: v for k, v in r.items() if k not in VOLATILE_FIELDS}
+                                   for r in model.objects.order_by("pk").values()]
+    return rows
+
+
+def changes(before: dict, after: dict) -> list[str]:
+    return [label for label in before if before[label] != after[label]]
+
+
+def _route(env, name):
     kind, getter, role, *rest = ROUTES[name]
     options = rest[0] if rest else {}
     pattern = all_routes()[name]
     api = ".api." in pattern.lookup_str
-    outsiders = [env["others"][role]] + ([] if options.get("only") == "county" else [env["other_bank"]])
     if kind == "object":
         obj = getter(env)
         if "query" in options:
             url = _url(name, pattern) + f"?{options['query']}={obj.pk}"
         else:
             url = _url(name, pattern, obj, options.get("kwargs", {}))
+    else:
+        url = _url(name, pattern)
+    return kind, getter, role, options, url, api
+
+
+def _body(response) -> bytes:
+    """What a reader of the response sees: the text of a PDF or a workbook (compressed, they would hide any
+    marker from a byte search), else the bytes."""
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    kind = response.get("Content-Type", "")
+    if kind.startswith("application/pdf"):
+        pdftotext = shutil.which("pdftotext")
+        if pdftotext is None:
+            pytest.skip("pdftotext (poppler-utils) is needed to read the PDF")
+        return subprocess.run([pdftotext, "-enc", "UTF-8", "-", "-"], input=raw, capture_output=True, check=True).stdout
+    if "spreadsheetml" in kind:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None).encode()
+    return raw
+
+
+def _outsiders(env, name, role, options):
+    users = [env["others"][role]]
+    if options.get("only") != "county":
+        users.append(env["other_bank"])
+        if name not in SAME_COUNTY_OTHER_BANK_SEES:
+            users.append(env["same_county_bank"])
+    return users
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_isolation(client, env, name):
+    kind, getter, role, options, url, api = _route(env, name)
+    outsiders = _outsiders(env, name, role, options)
+    before = snapshot()
+    if kind == "object":
         methods = ["get", "post", "put", "patch", "delete"] if api else ["get", "post"]
+        payload = POSTS.get(name, {})
         for user in outsiders:
             client.force_login(user)
             for method in methods:
-                response = _call(client, method, url, api)
+                response = _call(client, method, url, api, payload)
                 # 405 is decided by the method before any lookup, so it reveals nothing about the object.
-                assert response.status_code in (404, 405), f"{user.role} {method.upper()} {url} → {response.status_code}"
-        client.force_login(env["owners"][role])
-        assert any(_call(client, m, url, api).status_code not in (404, 405) for m in methods), f"owner cannot reach {url}"
+                assert response.status_code in (404, 405), f"{user.username} ({user.role}) {method.upper()} {url} → {response.status_code}"
+        assert not changes(before, snapshot()), f"outsiders changed {changes(before, snapshot())} through {url}"
+        owner = env["owners"][role]
+        client.force_login(owner)
+        assert any(_call(client, m, url, api).status_code not in (404, 405) for m in methods if m != "post"
+                   ) or name in POSTS, f"owner cannot reach {url}"
+        if name in POSTS:
+            start = snapshot()
+            write = OWNER_WRITE.get(name, "post")
+            response = _call(client, write, url, api, payload)
+            assert response.status_code not in (404, 405), f"owner cannot {write.upper()} to {url}: {response.status_code}"
+            if name in OWNER_POST_TAKES_EFFECT:
+                assert changes(start, snapshot()), f"the owner's POST to {url} changed nothing: its payload proves nothing"
     else:
         marker = str(getter(env))
-        url = _url(name, pattern)
         for user in outsiders:
             client.force_login(user)
             response = client.get(url)
             # 404 here means "nothing of yours to show", which reveals nothing either.
             assert response.status_code in (200, 302, 403, 404, 405), f"{url} → {response.status_code}"
-            body = b"".join(response.streaming_content) if response.streaming else response.content
-            assert marker.encode() not in body, f"{user.role} sees {marker!r} at {url}"
+            assert marker.encode() not in _body(response), f"{user.username} ({user.role}) sees {marker!r} at {url}"
+            if name in COLLECTION_POSTS:
+                client.post(url, data=COLLECTION_POSTS[name](env))
+        assert not changes(before, snapshot()), f"outsiders changed {changes(before, snapshot())} through {url}"
         client.force_login(env["owners"][role])
         assert client.get(url).status_code in (200, 302, 405), f"owner cannot reach {url}"
+
+
+def test_every_payload_and_allowance_names_a_route():
+    for table in (POSTS, COLLECTION_POSTS, SAME_COUNTY_OTHER_BANK_SEES):
+        assert not set(table) - set(ROUTES), sorted(set(table) - set(ROUTES))
+    assert OWNER_POST_TAKES_EFFECT <= set(POSTS)
+    assert not {n for n in COLLECTION_POSTS if ROUTES[n][0] != "collection"}
+    assert not {n for n in POSTS if ROUTES[n][0] != "object"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(SAME_COUNTY_OTHER_BANK_SEES))
+def test_same_county_other_bank_sees_only_what_no_bank_owns(client, env, name):
+    """The allow-list is exact: each listed route does show the other bank's officer of the same county the owner's
+    (bank-less) data, and no listed object is routed to a bank."""
+    kind, getter, role, options, url, api = _route(env, name)
+    client.force_login(env["same_county_bank"])
+    response = client.get(url)
+    if kind == "object":
+        obj = getter(env)
+        assert getattr(type(obj), "bank_lookup", None) is None, f"{name} shows a {type(obj).__name__}, which is routed to a bank"
+        assert response.status_code in (200, 403), f"{url} → {response.status_code}: not visible, drop it from the list"
+    else:
+        assert response.status_code == 200, f"{url} → {response.status_code}"
+        assert str(getter(env)).encode() in _body(response), f"{url} hides the marker: drop {name} from the list"
+
+
+@pytest.mark.django_db
+def test_the_same_county_other_bank_shares_the_scope_region(env):
+    """The isolation from `same_county_bank` comes from the bank routing alone: same scope, another bank."""
+    other, owner = env["same_county_bank"], env["owners"][Role.BANK_OFFICER]
+    assert other.scope_prefix == env["county_a"].code[:6] and env["household"].region_code.startswith(other.scope_prefix)
+    assert other.bank_id != owner.bank_id
+    assert Application.objects.visible_to(other).count() == 0 and Loan.objects.visible_to(other).count() == 0
+    from apps.households.models import Household
+
+    assert Household.objects.visible_to(other).filter(pk=env["household"].pk).exists()
+
+
+def test_the_walker_finds_unnamed_patterns():
+    from django.urls import include, path
+
+    def view(request):
+        return None
+
+    patterns = [path("a/", view, name="a"), path("b/", include([path("c/<int:pk>/", view)])),
+                path("admin/", include([path("x/", view)]))]
+    found = [(name, route) for name, _, route in _walk(patterns)]
+    assert ("a", "a/") in found and (None, "b/c/<int:pk>/") in found
+    assert [r for n, _, r in _walk(patterns) if n is None and not _ignored(n, r)] == ["b/c/<int:pk>/"]
