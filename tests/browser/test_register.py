@@ -62,8 +62,8 @@ def test_search_by_name_and_id_number_then_open_the_file(page, officer, tree, vi
     members = page.locator("[data-testid=members] tbody tr")
     assert members.count() == 3
     assert members.locator("td:first-child").all_inner_texts() == ["王建国", "刘秀英", "王小明"]
-    for section in ("基本信息", "评级授信", "家庭成员", "贷款申请与贷款", "变更记录"):
-        assert page.get_by_role("heading", name=section).is_visible()
+    for section in ("基本信息", "评级授信", "家庭成员", "贷款申请", "贷款", "变更记录"):
+        assert page.get_by_role("heading", name=section, exact=True).is_visible(), section
     shot(page, "household-file")
     assert page.server_errors == []
 
