@@ -98,8 +98,8 @@ def record_inspection(page, people, loan) -> Inspection:
     assert page.url.endswith(reverse("postloan:inspection-detail", args=[inspection.pk]))
     assert "检查已登记。" in flash(page)
     assert page.locator("h1").inner_text() == f"{loan.borrower.name} {timezone.localdate():%Y-%m-%d} 贷后检查"
-    assert page.locator("h1 + .badge").inner_text() == "发现问题"
-    assert page.locator("[data-testid=location]").inner_text() == "30.493812, 105.712498 · ±15.0 m"
+    assert page.locator("h1 + div > .badge").inner_text() == "发现问题"
+    assert page.locator("[data-testid=location]").inner_text() == "30.493812, 105.712498 · 精度 ±15 米"
     assert "每月" in page.locator("[data-testid=next-due]").inner_text()  # monthly while the problem is open
     return inspection
 
