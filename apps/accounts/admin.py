@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin_scope import RegionScopedAdminMixin, admin_prefix, filter_scope, in_scope, require_scope
@@ -85,6 +86,12 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or may_manage(request.user, obj))
 
+    def delete_queryset(self, request, queryset):
+        # "Delete selected" asks has_delete_permission without an object: check every account chosen.
+        if not request.user.is_superuser and any(not may_manage(request.user, u) for u in queryset):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
     def get_form(self, request, obj=None, **kwargs):
         """A county administrator may only place users inside their own area, with a role no higher than their
         own, and may not create superusers or staff."""
@@ -131,6 +138,18 @@ class BranchInline(RegionScopedAdminMixin, admin.TabularInline):
 class BankAdmin(admin.ModelAdmin):
     list_display = ["name", "short_name"]
     inlines = [BranchInline]
+
+
+@admin.register(BankBranch)
+class BankBranchAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    """Branches on their own page, so a county administrator (who may view banks but not change them) can add
+    and edit the branches serving their area."""
+
+    scope_field = "region"
+    list_display = ["name", "bank", "region"]
+    list_filter = ["bank"]
+    search_fields = ["name"]
+    raw_id_fields = ["region"]
 
 
 @admin.register(CountyBank)
@@ -194,8 +213,10 @@ class LoginAttemptAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if admin_prefix(request.user) == "":
             return qs
+        # Attempts keep the username as typed; the lock counts them case-insensitively, and so does this list.
         users = User.objects.visible_to(request.user).exclude(is_superuser=True)
-        return qs.filter(username__in=users.values("username"))
+        return qs.annotate(username_lower=Lower("username")).filter(
+            username_lower__in=users.annotate(u=Lower("username")).values("u"))
 
     def has_add_permission(self, request):
         return False

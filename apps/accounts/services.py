@@ -16,7 +16,10 @@ def login_lock(username: str, ip: str | None, now: dt.datetime | None = None) ->
     - "login_locked": the last LOGIN_MAX_FAILURES attempts for this username *from this address* all failed
       (so a stranger elsewhere cannot lock the real user out);
     - "login_ip_locked": this address has failed LOGIN_MAX_FAILURES_PER_IP times, whatever usernames it tried
-      (spraying many usernames from one address)."""
+      (spraying many usernames from one address);
+    - "login_locked" as well when the username has failed LOGIN_MAX_FAILURES_PER_USER times from any addresses
+      (guessing one account's password from many addresses): a higher bar than per address, so locking a real
+      user out takes many failures from several addresses."""
     now = now or timezone.now()
     since = now - dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
     recent = LoginAttempt.objects.filter(at__gte=since)
@@ -27,6 +30,9 @@ def login_lock(username: str, ip: str | None, now: dt.datetime | None = None) ->
         .values_list("succeeded", flat=True)[: settings.LOGIN_MAX_FAILURES]
     )
     if len(last) >= settings.LOGIN_MAX_FAILURES and not any(last):
+        return "login_locked"
+    per_user = settings.LOGIN_MAX_FAILURES_PER_USER
+    if per_user and recent.filter(username__iexact=username, succeeded=False).values("pk")[:per_user].count() >= per_user:
         return "login_locked"
     per_ip = settings.LOGIN_MAX_FAILURES_PER_IP
     if ip and per_ip and recent.filter(ip=ip, succeeded=False).values("pk")[:per_ip].count() >= per_ip:

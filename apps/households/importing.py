@@ -932,29 +932,33 @@ def _recheck(job: ImportJob) -> Parsed | None:
 
 
 def purge_import_files(now=None) -> dict[str, int]:
-    """Uploaded registers carry the personal data of whole villages, so they are not kept for ever: a preview
-    left uncommitted for IMPORT_FILE_RETENTION_DAYS expires, and the file (with the dry run's kept rows) of any
-    job ended that long ago is deleted. The job's record stays: who, when, the counts and the problems found.
+    """Uploaded registers carry the personal data of whole villages, so they are not kept for ever: a job left
+    unfinished for IMPORT_FILE_RETENTION_DAYS (a preview never committed, a task that never ran) expires, and the
+    file (with the dry run's kept rows) of any job ended that long ago is deleted, as are the cell values quoted in
+    its list of problems. The job's record stays: who, when, the counts, and which rows had which problem.
     Idempotent; an expiry and a commit of the same preview cannot both happen (each claims `ready`)."""
     from django.core.files.storage import default_storage
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
-    expired = ImportJob.objects.filter(state=ImportJob.State.READY, created_at__lt=cutoff).update(
+    unfinished = [ImportJob.State.READY, ImportJob.State.VALIDATING, ImportJob.State.IMPORTING]
+    expired = ImportJob.objects.filter(state__in=unfinished, created_at__lt=cutoff).update(
         state=ImportJob.State.FAILED, message="import_expired", finished_at=now)
     ended = ImportJob.objects.filter(
         Q(finished_at__lt=cutoff) | Q(message="import_expired"),
-        state__in=[ImportJob.State.DONE, ImportJob.State.INVALID, ImportJob.State.FAILED]).exclude(file="")
+        state__in=[ImportJob.State.DONE, ImportJob.State.INVALID, ImportJob.State.FAILED], purged_at__isnull=True,
+    ).exclude(file="", errors=[])  # nothing kept (an upload refused before it was stored)
     purged = 0
-    for job in ended.only("id", "file").iterator(chunk_size=500):
-        for name in (job.file.name, _checked_name(job)):
+    for job in ended.only("id", "file", "errors").iterator(chunk_size=200):
+        for name in ((job.file.name, _checked_name(job)) if job.file else ()):
             try:
                 default_storage.delete(name)
             except OSError:
                 log.warning("import %s: could not delete %s", job.pk, name)
-        purged += ImportJob.objects.filter(pk=job.pk).update(file="")
+        errors = [{**e, "value": ""} for e in job.errors or []]
+        purged += ImportJob.objects.filter(pk=job.pk).update(file="", errors=errors, purged_at=now)
     if expired or purged:
-        log.info("import files: %s previews expired, %s files deleted", expired, purged)
+        log.info("import files: %s jobs expired, %s jobs purged", expired, purged)
     return {"expired": expired, "purged": purged}
 
 
@@ -1072,6 +1076,7 @@ def household_import_run_commit(job_id: int, actor_id: int) -> ImportJob | None:
         _apply_validation(job, parsed)
         if job.state == ImportJob.State.READY:
             job.state, job.message = ImportJob.State.FAILED, "conflict"
+        job.finished_at = job.finished_at or timezone.now()
         job.save()
         return job
     except Exception:

@@ -200,6 +200,8 @@ class ImportJob(ScopedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("file deleted at"), null=True, blank=True,
+                                     help_text=_("The uploaded file and the values quoted in the problems are deleted after the retention period."))
 
     class Meta:
         ordering = ["-created_at"]

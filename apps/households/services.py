@@ -129,7 +129,10 @@ def _sync_members(household: Household, rows: list[dict]) -> dict:
     wanted = {r["id_number"]: r for r in rows}
     head_row = by_id.get(household.head_id_number)
     if head_row is None and head is not None and head.id_number not in wanted:
-        head_row = head  # the head's ID number was corrected: same person, same row
+        # The head's ID number was corrected: same person, same row. A new name as well means another person, and a
+        # borrower's row must not turn into someone else (户借户还): it is then removed — refused — like any member.
+        if head.name == household.head_name or head.pk not in _protected_member_ids([head.pk]):
+            head_row = head
     keep = {m.pk for m in existing if m.id_number in wanted} | ({head_row.pk} if head_row else set())
     removed = [m for m in existing if m.pk not in keep]
     protected = _protected_member_ids([m.pk for m in removed])
@@ -172,6 +175,9 @@ def _sync_members(household: Household, rows: list[dict]) -> dict:
 
 def _sync_head(household: Household) -> None:
     head = household.members.filter(relation=Relation.HEAD).first()
+    if (head is not None and head.id_number != household.head_id_number and head.name != household.head_name
+            and _protected_member_ids([head.pk])):
+        raise DomainError("household_member_is_borrower", names=head.name)
     if head is None:
         Member.objects.create(household=household, name=household.head_name, id_number=household.head_id_number,
                               relation=Relation.HEAD, phone=household.phone)

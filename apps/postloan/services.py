@@ -145,7 +145,7 @@ def inspection_record(actor, loan, *, done_on: dt.date, actual_use: str, use_mat
         raise DomainError(next(iter(problems.values()))[0], fields=problems)
     schedule, _created = InspectionSchedule.objects.select_for_update().get_or_create(
         loan=loan, defaults={"region_code": loan.region_code, "next_due_on": policy.first_inspection_due(
-            loan.disbursed_on, policy_for(loan.region_code, loan.disbursed_on).first_inspection_months)})
+            loan.disbursed_on, policy_for(loan.region_code, timezone.localdate()).first_inspection_months)})  # as the daily job
     suspect = accuracy_m is not None and Decimal(str(accuracy_m)) == 0
     problem = bool(findings) or not use_matches
     inspection = Inspection.objects.create(

@@ -7,6 +7,7 @@ import uuid
 from functools import lru_cache
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,16 @@ def _load_year(year: int) -> tuple[bool, frozenset, frozenset]:
 
 
 def clear_cache():
-    """After any change to Holiday or CalendarYear: this process at once, the others within CHECK_SECONDS."""
+    """After any change to Holiday or CalendarYear: this process at once, the others within CHECK_SECONDS of the
+    commit (announced earlier, another process could read the old rows again and keep them as the new version)."""
+    _load_year.cache_clear()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_publish)
+    else:
+        _publish()
+
+
+def _publish():
     _load_year.cache_clear()
     version = uuid.uuid4().hex
     try:

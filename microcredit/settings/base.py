@@ -96,6 +96,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
 LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "20"))
+# Failed logins for one username from any addresses within the window before it is locked everywhere.
+LOGIN_MAX_FAILURES_PER_USER = int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER", "30"))
 # Reverse proxies in front of the app whose X-Forwarded-For entry is trusted as the client's address (the login
 # throttle and the API's anonymous rate limit). 0: REMOTE_ADDR, and X-Forwarded-For is ignored.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

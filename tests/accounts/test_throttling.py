@@ -36,6 +36,18 @@ def test_failures_from_one_address_do_not_lock_the_user_out_elsewhere(client, co
 
 
 @pytest.mark.django_db
+@override_settings(LOGIN_MAX_FAILURES=3, LOGIN_MAX_FAILURES_PER_IP=20, LOGIN_MAX_FAILURES_PER_USER=6)
+def test_guessing_one_password_from_many_addresses_locks_the_username(client, county_officer):
+    for n in range(5):  # five addresses, each below its own limit
+        _login(client, county_officer.username.upper(), "wrong", f"203.0.113.{n + 10}")
+    assert _login(client, county_officer.username, PASSWORD, OFFICE).status_code == 302  # 5 < 6: not yet
+    client.logout()
+    _login(client, county_officer.username, "wrong", "203.0.113.99")
+    r = _login(client, county_officer.username, PASSWORD, OFFICE)
+    assert r.status_code == 200 and message("login_locked") in r.content.decode()
+
+
+@pytest.mark.django_db
 @override_settings(LOGIN_MAX_FAILURES=5, LOGIN_MAX_FAILURES_PER_IP=4)
 def test_spraying_many_usernames_from_one_address_locks_the_address(client, county_officer):
     for n in range(4):

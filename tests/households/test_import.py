@@ -538,7 +538,10 @@ def test_old_files_are_purged_and_stale_previews_expire(officer_client, tree, se
     stale_preview = last_job()
     upload(officer_client, xlsx([row(village)]))
     recent_preview = last_job()
+    stuck = ImportJob.objects.create(created_by=invalid.created_by, region_code=invalid.region_code, original_name="lost.xlsx",
+                                     state=ImportJob.State.VALIDATING)  # its task was lost
     now = timezone.now()
+    ImportJob.objects.filter(pk=stuck.pk).update(created_at=now - dt.timedelta(days=40))
     day31, day29 = now - dt.timedelta(days=31), now - dt.timedelta(days=29)
     ImportJob.objects.filter(pk__in=[done.pk, invalid.pk]).update(finished_at=day31)
     ImportJob.objects.filter(pk=stale_preview.pk).update(created_at=day31)
@@ -547,10 +550,14 @@ def test_old_files_are_purged_and_stale_previews_expire(officer_client, tree, se
     assert all(default_storage.exists(name) for name in files.values())
     assert default_storage.exists(importing._checked_name(stale_preview))
 
-    assert purge_import_files() == {"expired": 1, "purged": 3}
+    assert invalid.errors and any(e["value"] for e in ImportJob.objects.get(pk=invalid.pk).errors)
+    assert purge_import_files() == {"expired": 2, "purged": 3}
     for job in (done, invalid, stale_preview):
         job.refresh_from_db()
-        assert not job.file and not default_storage.exists(files[job.pk])
+        assert not job.file and not default_storage.exists(files[job.pk]) and job.purged_at
+    assert invalid.errors and all(e["value"] == "" and e["code"] for e in invalid.errors)  # which row, which problem
+    stuck.refresh_from_db()
+    assert stuck.state == ImportJob.State.FAILED and stuck.message == "import_expired"
     assert not default_storage.exists(importing._checked_name(stale_preview))
     assert stale_preview.state == ImportJob.State.FAILED and stale_preview.message == "import_expired"
     assert done.state == ImportJob.State.DONE and done.created_count == 1  # the record stays

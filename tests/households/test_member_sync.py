@@ -154,3 +154,27 @@ def test_api_edit_keeps_the_borrower_and_refuses_removing_them(county_officer, f
     body = r.json()
     assert body["code"] == "household_member_is_borrower" and "李秀英" in body["detail"] and "fields" in body
     assert Member.objects.filter(pk=spouse.pk).exists() and Household.objects.get(pk=h.pk).address == "新桥村 3 组"
+
+
+@pytest.mark.django_db
+def test_a_borrowing_head_is_not_turned_into_another_person(county_officer, tree):
+    """The head borrows; an edit gives the household a new head (new name and ID number): the borrower's row must
+    not silently become the new person (户借户还) — the edit is refused and nothing changes."""
+    bank = BankFactory()
+    h = HouseholdFactory(village=tree["a"][Level.VILLAGE], head_name="王建国")
+    head = h.members.get(relation=Relation.HEAD)
+    records.loan(h, head, bank)
+    before = (head.name, head.id_number)
+    newcomer = valid_id(born=dt.date(1990, 6, 6))
+    with pytest.raises(DomainError) as exc:
+        services.household_update(county_officer, h, head_name="赵新来", head_id_number=newcomer, members=[])
+    assert exc.value.code == "household_member_is_borrower"
+    with pytest.raises(DomainError):
+        services.household_update(county_officer, h, head_name="赵新来", head_id_number=newcomer)
+    head.refresh_from_db()
+    assert (head.name, head.id_number) == before
+    # Correcting the borrowing head's ID number (same name) is still allowed and keeps the row.
+    corrected = valid_id(born=dt.date(1970, 7, 7))
+    services.household_update(county_officer, h, head_id_number=corrected, members=[])
+    head.refresh_from_db()
+    assert head.id_number == corrected

@@ -8,6 +8,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def refuse_unbalanced_shares(apps, schema_editor):
+    """Before the CHECK on the sum: name the policy rows whose loss shares do not add up to 1, so they can be
+    corrected by hand (rows are never edited in place by the application, so no guess is made here)."""
+    CountyPolicy = apps.get_model("regions", "CountyPolicy")
+    bad = [
+        f"{p.county_id}/{p.effective_on}"
+        for p in CountyPolicy.objects.all()
+        if abs((p.share_county or 0) + (p.share_bank or 0) + (p.share_insurer or 0) - Decimal("1")) > Decimal("0.00005")
+    ]
+    if bad:
+        raise RuntimeError("county policies whose loss shares do not add up to 1 (county id/effective from): "
+                           + ", ".join(bad[:50]) + ". Correct their share_county/share_bank/share_insurer, then migrate.")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -16,6 +30,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_unbalanced_shares, migrations.RunPython.noop),
         migrations.AddField(
             model_name='countypolicy',
             name='fund_leverage',
