@@ -118,6 +118,13 @@ def _protected_member_ids(member_ids) -> set[int]:
     return found
 
 
+def borrower_id_numbers(household: Household) -> set[str]:
+    """ID numbers of the household's members who are the borrower of an application or a loan (they cannot be
+    removed: the edit form marks them)."""
+    members = dict(household.members.values_list("pk", "id_number"))
+    return {members[pk] for pk in _protected_member_ids(list(members))}
+
+
 def _sync_members(household: Household, rows: list[dict]) -> dict:
     """Make the household's members match the head (from the household's fields) plus `rows`, matching people by
     ID number: a known number updates its member in place (its pk, and every application or loan pointing at it,

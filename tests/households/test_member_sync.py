@@ -1,6 +1,7 @@
 """Editing a household keeps its members' rows: matched by ID number, never deleted and re-created, and a
 borrower cannot be removed (the HTML form always sends the members, so this is every edit of such a household)."""
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -119,6 +120,10 @@ def test_html_edit_of_a_household_with_a_borrower_saves(client, county_officer, 
     client.force_login(county_officer)
     page = client.get(reverse("households:edit", args=[h.pk]))
     assert page.status_code == 200
+    # The borrower's row says so instead of offering "Remove"; the child's row keeps its checkbox.
+    html = page.content.decode()
+    assert html.count('data-testid="member-borrower"') == 1
+    assert len(re.findall(r'name="m-\d+-DELETE"', html)) == 2  # the child's row and the empty row
     r = client.post(reverse("households:edit", args=[h.pk]), form_data(h, rows(spouse, child), address="新桥村 3 组"))
     assert r.status_code == 302 and r["Location"] == reverse("households:detail", args=[h.pk])
     assert Household.objects.get(pk=h.pk).address == "新桥村 3 组"

@@ -225,6 +225,7 @@ class HouseholdUpdateView(CapabilityRequiredMixin, TemplateView):
             "household": household,
             "form": HouseholdForm(instance=household, actor=request.user),
             "formset": MemberFormSet(prefix="m", initial=self._initial_members(household)),
+            "borrower_ids": services.borrower_id_numbers(household),
         })
 
     def post(self, request, pk):
@@ -242,7 +243,8 @@ class HouseholdUpdateView(CapabilityRequiredMixin, TemplateView):
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect("households:detail", pk=household.pk)
-        return self.render_to_response({"household": household, "form": form, "formset": formset})
+        return self.render_to_response({"household": household, "form": form, "formset": formset,
+                                        "borrower_ids": services.borrower_id_numbers(household)})
 
 
 class HouseholdRateView(CapabilityRequiredMixin, TemplateView):
