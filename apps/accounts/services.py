@@ -44,8 +44,12 @@ def login_locked(username: str, ip: str | None, now: dt.datetime | None = None) 
     return login_lock(username, ip, now) is not None
 
 
-def login_record(username: str, ip: str | None, succeeded: bool) -> None:
-    LoginAttempt.objects.create(username=username[:150], ip=ip, succeeded=succeeded)
+def login_record(username: str, ip: str | None, succeeded: bool) -> LoginAttempt:
+    return LoginAttempt.objects.create(username=username[:150], ip=ip, succeeded=succeeded)
+
+
+def login_succeeded(attempt: LoginAttempt) -> None:
+    LoginAttempt.objects.filter(pk=attempt.pk).update(succeeded=True)
 
 
 def token_issue(admin: User, user: User, name: str) -> tuple[ApiToken, str]:

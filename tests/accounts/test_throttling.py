@@ -129,3 +129,21 @@ def test_anonymous_requests_over_the_rate_get_429_in_the_api_error_format(client
     assert client.get(reverse("api-schema"), HTTP_ACCEPT="application/json", REMOTE_ADDR=ATTACKER).status_code == 200
     _assert_throttled(client.get(reverse("api-schema"), HTTP_ACCEPT="application/json", REMOTE_ADDR=ATTACKER))
     cache.clear()
+
+
+@pytest.mark.django_db
+def test_an_attempt_counts_before_its_password_is_checked(client, county_officer, monkeypatch):
+    """Hashing the password takes a while: a request racing this one must already see the attempt."""
+    from django.contrib.auth import forms as auth_forms
+
+    seen = []
+    real = auth_forms.authenticate
+
+    def spy(*args, **kwargs):
+        seen.append(list(LoginAttempt.objects.values_list("username", "succeeded")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(auth_forms, "authenticate", spy)
+    assert _login(client, county_officer.username, PASSWORD, OFFICE).status_code == 302
+    assert seen == [[(county_officer.username, False)]]
+    assert list(LoginAttempt.objects.values_list("succeeded", flat=True)) == [True]

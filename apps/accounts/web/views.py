@@ -51,14 +51,12 @@ class ThrottledLoginMixin:
         if lock:
             services.login_record(username, ip, succeeded=False)
             raise forms.ValidationError(message(lock) if lock == "login_locked" else IP_LOCKED_MESSAGE, code=lock)
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            if username:
-                services.login_record(username, ip, succeeded=False)
-            raise
-        if username and self.get_user() is not None:
-            services.login_record(username, ip, succeeded=True)
+        # Recorded as failed before the password is checked (hashing takes a good part of a second), so requests
+        # racing this one already count it; turned into a success afterwards.
+        attempt = services.login_record(username, ip, succeeded=False) if username else None
+        cleaned = super().clean()
+        if attempt is not None and self.get_user() is not None:
+            services.login_succeeded(attempt)
         return cleaned
 
 
