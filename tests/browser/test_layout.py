@@ -92,3 +92,18 @@ def test_token_page_for_the_system_administrator(page, tree):
     assert "孙信贷" in page.locator("table.table-stack tbody").inner_text()
     check(page, "tokens")
     assert banker.api_tokens.count() == 1
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, {"width": 1920, "height": 1080}], ids=["1366x768", "1920x1080"])
+def test_desktop_top_bar_keeps_every_control_on_screen(page, tree, viewport):
+    """The widest menu (a county officer's) and a long name: the user bar is one row, inside the window."""
+    officer = UserFactory(role=Role.COUNTY_OFFICER, region=tree["a"][Level.COUNTY], real_name="蓬溪县扶贫开发局综合股陈主任")
+    enter(page, officer)
+    shot(page, "desktop-top-bar", full_page=False)
+    assert_no_horizontal_scroll(page)
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.navbar .user-bar > *')].map(el => {
+        const r = el.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; })""")
+    assert len(boxes) >= 4  # name, bell, language, log out
+    assert all(0 <= left and right <= viewport["width"] for left, right, _t, _b in boxes)
+    tops = {round(top) for _l, _r, top, _b in boxes[1:]}
+    assert len(tops) == 1  # the buttons on one row
