@@ -180,6 +180,9 @@ class LoginAttempt(models.Model):
 
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # What the per-address limits count: the IPv4 address, or the /64 network of an IPv6 address (one subscriber
+    # commonly holds a whole /64 and can change address within it at will).
+    source = models.CharField(max_length=64, blank=True, db_index=True)
     succeeded = models.BooleanField(default=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -1,4 +1,5 @@
 import datetime as dt
+import ipaddress
 
 from django.conf import settings
 from django.db import transaction
@@ -8,6 +9,21 @@ from apps.core.errors import DomainError
 
 from .models import ApiToken, LoginAttempt, User
 from .roles import Role
+
+
+def login_source(ip: str | None) -> str:
+    """The unit the per-address limits count: an IPv4 address, or an IPv6 address's /64 network."""
+    if not ip:
+        return ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip[:64]
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
 def login_lock(username: str, ip: str | None, now: dt.datetime | None = None) -> str | None:
@@ -23,7 +39,8 @@ def login_lock(username: str, ip: str | None, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     since = now - dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
     recent = LoginAttempt.objects.filter(at__gte=since)
-    same_source = recent.filter(ip=ip) if ip else recent.filter(ip__isnull=True)
+    source = login_source(ip)
+    same_source = recent.filter(source=source)
     last = list(
         same_source.filter(username__iexact=username)
         .order_by("-at")
@@ -35,7 +52,7 @@ def login_lock(username: str, ip: str | None, now: dt.datetime | None = None) ->
     if per_user and recent.filter(username__iexact=username, succeeded=False).values("pk")[:per_user].count() >= per_user:
         return "login_locked"
     per_ip = settings.LOGIN_MAX_FAILURES_PER_IP
-    if ip and per_ip and recent.filter(ip=ip, succeeded=False).values("pk")[:per_ip].count() >= per_ip:
+    if source and per_ip and recent.filter(source=source, succeeded=False).values("pk")[:per_ip].count() >= per_ip:
         return "login_ip_locked"
     return None
 
@@ -45,7 +62,7 @@ def login_locked(username: str, ip: str | None, now: dt.datetime | None = None) 
 
 
 def login_record(username: str, ip: str | None, succeeded: bool) -> LoginAttempt:
-    return LoginAttempt.objects.create(username=username[:150], ip=ip, succeeded=succeeded)
+    return LoginAttempt.objects.create(username=username[:150], ip=ip, source=login_source(ip), succeeded=succeeded)
 
 
 def login_succeeded(attempt: LoginAttempt) -> None:

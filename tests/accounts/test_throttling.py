@@ -147,3 +147,22 @@ def test_an_attempt_counts_before_its_password_is_checked(client, county_officer
     assert _login(client, county_officer.username, PASSWORD, OFFICE).status_code == 302
     assert seen == [[(county_officer.username, False)]]
     assert list(LoginAttempt.objects.values_list("succeeded", flat=True)) == [True]
+
+
+def test_the_limits_count_ipv6_by_64_network():
+    from apps.accounts.services import login_source
+
+    assert login_source("2001:db8:1:2:aaaa::1") == login_source("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert login_source("2001:db8:1:3::1") != login_source("2001:db8:1:2::1")
+    assert login_source("203.0.113.9") == "203.0.113.9" and login_source("::ffff:203.0.113.9") == "203.0.113.9"
+    assert login_source(None) == ""
+
+
+@pytest.mark.django_db
+@override_settings(LOGIN_MAX_FAILURES=3, LOGIN_MAX_FAILURES_PER_IP=20, LOGIN_MAX_FAILURES_PER_USER=0)
+def test_rotating_addresses_inside_one_ipv6_network_does_not_escape_the_lock(client, county_officer):
+    for n in range(3):
+        _login(client, county_officer.username, "wrong", f"2001:db8:1:2::{n + 1}")
+    r = _login(client, county_officer.username, PASSWORD, "2001:db8:1:2::99")
+    assert r.status_code == 200 and message("login_locked") in r.content.decode()
+    assert _login(client, county_officer.username, PASSWORD, "2001:db8:1:3::1").status_code == 302  # another network
