@@ -125,6 +125,16 @@ def borrower_id_numbers(household: Household) -> set[str]:
     return {members[pk] for pk in _protected_member_ids(list(members))}
 
 
+def _update_member(member: Member, values: dict) -> int:
+    """Save only the fields that differ; 1 when something changed."""
+    changed = [k for k, v in values.items() if getattr(member, k) != v]
+    for k in changed:
+        setattr(member, k, values[k])
+    if changed:
+        member.save(update_fields=changed)
+    return int(bool(changed))
+
+
 def _sync_members(household: Household, rows: list[dict]) -> dict:
     """Make the household's members match the head (from the household's fields) plus `rows`, matching people by
     ID number: a known number updates its member in place (its pk, and every application or loan pointing at it,
@@ -154,25 +164,14 @@ def _sync_members(household: Household, rows: list[dict]) -> dict:
         row = wanted.get(m.id_number)
         if row is None or m.pk not in keep:
             continue
-        values = {k: row[k] for k in MEMBER_FIELDS if k in row and row[k] is not None}
-        changed = [k for k, v in values.items() if getattr(m, k) != v]
-        if changed:
-            for k in changed:
-                setattr(m, k, values[k])
-            m.save(update_fields=changed)
-            counts["changed"] += 1
+        counts["changed"] += _update_member(m, {k: row[k] for k in MEMBER_FIELDS if k in row and row[k] is not None})
     head_values = {"name": household.head_name, "id_number": household.head_id_number, "relation": Relation.HEAD,
                    "phone": household.phone}
     if head_row is None:
         Member.objects.create(household=household, **head_values)
         counts["added"] += 1
     else:
-        changed = [k for k, v in head_values.items() if getattr(head_row, k) != v]
-        if changed:
-            for k in changed:
-                setattr(head_row, k, head_values[k])
-            head_row.save(update_fields=changed)
-            counts["changed"] += 1
+        counts["changed"] += _update_member(head_row, head_values)
     new = [Member(household=household, **{k: r[k] for k in ("id_number", *MEMBER_FIELDS) if k in r and r[k] is not None})
            for number, r in wanted.items() if number not in by_id]
     Member.objects.bulk_create(new)

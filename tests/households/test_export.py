@@ -20,11 +20,6 @@ def read(response):
     return rows[0], rows[1:]
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.mark.django_db
 def test_export_has_headers_rows_and_only_the_users_area(client, tree, county_officer):
     mine = HouseholdFactory(village=tree["a"][Level.VILLAGE], head_name="张三", status=Status.LIFTED_OUT, national_no="N-1",

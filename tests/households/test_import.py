@@ -59,17 +59,6 @@ def codes(job) -> set[tuple[int, str]]:
     return {(e["row"], e["code"]) for e in job.errors}
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def officer_client(client, county_officer):
-    client.force_login(county_officer)
-    return client
-
-
 @pytest.mark.django_db
 def test_good_file_preview_then_commit_creates_households_members_and_events(officer_client, tree, county_officer):
     village, village2 = tree["a"][Level.VILLAGE], tree["a2"][Level.VILLAGE]

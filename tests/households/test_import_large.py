@@ -49,17 +49,6 @@ def register_xlsx(rows: list[list], members: list[list] = ()) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def officer_client(client, county_officer):
-    client.force_login(county_officer)
-    return client
-
-
 def _upload(client, content: bytes, capture) -> ImportJob:
     with capture(execute=True) as callbacks:
         response = client.post(reverse("households:import"), {"file": SimpleUploadedFile("全县名单.xlsx", content)})
