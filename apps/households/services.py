@@ -252,5 +252,5 @@ def household_rate(actor, household: Household, *, item_scores: dict, comment: s
     household.credit_score, household.credit_grade, household.rated_on = total, grade, today
     household.save(update_fields=["credit_score", "credit_grade", "rated_on", "updated_at"])
     HouseholdEvent.objects.create(household=household, region_code=household.region_code, actor=actor, action="rated",
-                                  changes={"score": str(total), "grade": grade})
+                                  changes={"score": str(rating.score.quantize(Decimal("0.1"))), "grade": grade})
     return rating
