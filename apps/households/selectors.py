@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from apps.core import idnumber
 from apps.regions.models import CountyPolicy
-from apps.regions.selectors import policy_for
+from apps.regions.selectors import policies_in_force
 
 from .models import Household, Member
 from .policy import rating_due_cutoff
@@ -35,28 +35,13 @@ def _narrowest(scope: str | None, village: str) -> str:
     return village if village and village.startswith(scope) else scope
 
 
-def rerating_months_by_county(prefix: str, on: dt.date) -> tuple[int, dict[str, int]]:
-    """The re-rating interval in force on `on` for the counties under `prefix`: (default, {6-digit county: months}),
-    the default applying to every county not listed. Inside one county it is that county's policy (`policy_for`); over
-    a wider scope one query reads every policy row there and keeps each county's latest row effective by `on` — the
-    rule of `policy_for`, without a query per county."""
-    default = CountyPolicy._meta.get_field("rerating_months").default
-    if len(prefix) >= 6:
-        return default, {prefix[:6]: policy_for(prefix[:6], on).rerating_months}
-    rows = (CountyPolicy.objects.filter(county__code__startswith=prefix, effective_on__lte=on)
-            .order_by("county__code", "-effective_on").values_list("county__code", "rerating_months"))
-    months: dict[str, int] = {}
-    for code, value in rows:
-        months.setdefault(code[:6], value)
-    return default, months
-
-
 def rating_due_q(prefix: str, today: dt.date) -> Q:
     """Households whose credit rating is due on `today`: never rated, or rated at least their county's re-rating
     interval ago (CountyPolicy.rerating_months), each county under `prefix` with its own interval."""
-    default, by_county = rerating_months_by_county(prefix, today)
+    default = CountyPolicy._meta.get_field("rerating_months").default
+    by_county = {code[:6]: pol.rerating_months for code, pol in policies_in_force(prefix, today).items()}
     if len(prefix) >= 6:  # one county: its own interval, no per-county condition
-        return Q(rated_on__isnull=True) | Q(rated_on__lte=rating_due_cutoff(today, next(iter(by_county.values()))))
+        return Q(rated_on__isnull=True) | Q(rated_on__lte=rating_due_cutoff(today, by_county.get(prefix[:6], default)))
     special = {code: m for code, m in by_county.items() if m != default}
     cond = Q(rated_on__isnull=True)
     rest = Q(rated_on__lte=rating_due_cutoff(today, default))

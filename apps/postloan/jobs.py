@@ -18,7 +18,7 @@ from apps.accounts.roles import Role
 from apps.core.db import no_nested_loops, refresh_statistics
 from apps.loans.models import ACTIVE_STATES, Loan, LoanState, OverdueMark, PublicNotice
 from apps.regions.models import Level, Region
-from apps.regions.selectors import policy_for
+from apps.regions.selectors import policies_in_force
 
 from . import policy
 from .models import BulletinRow, CollectionNotice, InspectionSchedule, JobRun
@@ -30,10 +30,6 @@ ACTIVE = tuple(str(s) for s in ACTIVE_STATES)
 # After changing more rows than this, a job refreshes the planner's statistics before its next query: a plan made
 # on figures from before (say, "no loan is overdue") can turn a seconds-long anti-join into an hours-long one.
 BULK_CHANGE = 10_000
-
-
-def _county_codes() -> list[str]:
-    return list(Region.objects.filter(level=Level.COUNTY).values_list("code", flat=True))
 
 
 def _users_by_region(role: str, codes) -> dict[str, list[User]]:
@@ -80,8 +76,8 @@ def overdue_marking(day: dt.date) -> dict:
 def collection_notices(day: dt.date) -> dict:
     """Due notices N days before maturity (N per county), once per maturity; overdue notices once per maturity."""
     created = 0
-    for county in _county_codes():
-        n = policy_for(county, day).due_reminder_days
+    for county, pol in policies_in_force("", day).items():
+        n = pol.due_reminder_days
         loans = Loan.objects.filter(region_code__startswith=county[:6], state__in=ACTIVE_STATES,
                                     maturity_on__gte=day, maturity_on__lte=day + dt.timedelta(days=n))
         created += _insert_notices(loans, CollectionNotice.Kind.DUE, day)
@@ -116,8 +112,8 @@ def inspection_scheduling(day: dt.date) -> dict:
     """Put newly disbursed loans on the cadence, take closed ones off, and flag inspections overdue."""
     # Counties grouped by their "first inspection within N months" setting: one statement per distinct N.
     counties_by_months = defaultdict(list)
-    for county in _county_codes():
-        counties_by_months[policy_for(county, day).first_inspection_months].append(county[:6])
+    for county, pol in policies_in_force("", day).items():
+        counties_by_months[pol.first_inspection_months].append(county[:6])
     with no_nested_loops(), connection.cursor() as cur:
         added = 0
         for first_months, counties in counties_by_months.items():
@@ -175,8 +171,7 @@ def notice_closing(day: dt.date) -> dict:
 def bulletin(day: dt.date) -> dict:
     """The day's figures as of that day (repayments up to it), per county, township and bank."""
     rows = []
-    for county in _county_codes():
-        pol = policy_for(county, day)
+    for county, pol in policies_in_force("", day).items():
         red = (pol.overdue_red_line * 100).quantize(Decimal("0.01"))
         groups = _bulletin_groups(county, day, pol.due_reminder_days)
         for (group, key, label, code), f in groups.items():

@@ -166,3 +166,19 @@ def test_policy_page_shows_percentages_and_yuan(client, tree):
     page = client.get("/regions/policy/").content.decode()
     assert "0.50%" in page and "80.00%" in page and "50,000.00" in page
     assert "0.0050" not in page and "0.8000" not in page
+
+
+@pytest.mark.django_db
+def test_policies_in_force_agrees_with_policy_for_for_every_county(tree, django_assert_max_num_queries):
+    from apps.regions.selectors import policies_in_force
+
+    a, b = tree["a"][Level.COUNTY], tree["b"][Level.COUNTY]
+    CountyPolicy.objects.create(county=a, effective_on=dt.date(2020, 1, 1), due_reminder_days=45)
+    CountyPolicy.objects.create(county=a, effective_on=dt.date(2021, 1, 1), due_reminder_days=40)
+    for day in (dt.date(2019, 12, 31), dt.date(2020, 6, 1), dt.date(2021, 1, 1)):
+        with django_assert_max_num_queries(2):
+            found = policies_in_force("", day)
+        assert set(found) == {a.code, b.code}
+        for code, pol in found.items():
+            assert pol.due_reminder_days == policy_for(code, day).due_reminder_days
+    assert set(policies_in_force(a.code[:6], dt.date(2021, 1, 1))) == {a.code}
