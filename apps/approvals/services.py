@@ -11,6 +11,7 @@ from django_fsm import TransitionNotAllowed
 from apps.accounts.models import CountyBank
 from apps.accounts.roles import Position, Role
 from apps.core import idnumber
+from apps.core.dates import business_today, check_business_date
 from apps.core.errors import Conflict, DomainError
 from apps.loans import services as loan_services
 from apps.loans.models import Loan
@@ -165,7 +166,7 @@ def application_approve(actor, app: Application, *, comment: str = "", today: dt
                         bank_terms: dict | None = None, expected_state: str | None = None) -> Application:
     """The acting level's signer passes the application up: submit, village, township, county, bank."""
     app = _locked(actor, app, expected_state)
-    today = today or timezone.localdate()
+    today = today or business_today()
     level = app.acting_level
     if not acts_at(actor, app):
         raise DomainError("not_your_level", status=403)
@@ -174,15 +175,15 @@ def application_approve(actor, app: Application, *, comment: str = "", today: dt
     before = app.state
     if level == Level.BANK:
         terms = bank_terms or {}
+        signed_on = terms.get("signed_on") or today
+        check_business_date("signed_on", signed_on, today=today, not_before=app.applied_on, event="application",
+                            label=Loan._meta.get_field("signed_on").verbose_name)
         amount = Decimal(str(terms.get("amount") or app.amount))
         term = int(terms.get("term_months") or app.term_months)
         if codes := policy.bank_terms_violations(app.amount, app.term_months, amount, term):
             raise DomainError(codes[0], fields={"terms": codes})
         _transition(app, "bank_approve", amount, term)
         check_eligible(app, today)
-        signed_on = terms.get("signed_on") or today
-        if signed_on < app.applied_on:
-            raise DomainError("signed_before_approval", fields={"signed_on": ["signed_before_approval"]})
         app.loan = loan_services.loan_open(
             actor, household=app.household, borrower=app.borrower, bank=app.bank, branch=actor.branch, principal=amount,
             term_months=term, purpose=app.purpose, purpose_detail=app.project, signed_on=signed_on,
@@ -277,10 +278,14 @@ def loan_renew(actor, loan: Loan, *, term_months: int, contract_no: str, receipt
     The household is checked as for a new application, the renewed balance replacing the old loan's."""
     from apps.loans.selectors import loan_policy
 
-    signed_on = signed_on or timezone.localdate()
+    today = business_today()
+    signed_on = signed_on or today
     loan = Loan.objects.visible_to(actor).select_related("household", "borrower").filter(pk=loan.pk).first()
     if loan is None:
         raise DomainError("not_found", status=404)
+    # Before the eligibility rules: judged on a date centuries ahead they would give a misleading reason.
+    check_business_date("signed_on", signed_on, today=today, not_before=loan.disbursed_on, event="disbursement",
+                        label=Loan._meta.get_field("signed_on").verbose_name)
     household = loan.household
     busy = Application.objects.filter(household=household, state__in=OPEN_STATES).exclude(borrower=loan.borrower).exists() or \
         Loan.objects.filter(household=household).open().exclude(borrower=loan.borrower).exists()

@@ -1,5 +1,22 @@
 from django import forms
 
+from .dates import business_today
+
+
+class BusinessDateInput(forms.DateInput):
+    """A date picker for something that happened: the browser offers no day after today (Asia/Shanghai). Only a
+    convenience: the service refuses such dates whatever the browser sends."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["max"] = business_today().isoformat()  # at render time, not at import
+        return context
+
 
 class StyledFormMixin:
     """Bootstrap classes on every widget, numeric keypads for numbers on tablets."""
@@ -30,4 +47,4 @@ def add_domain_errors(form, error) -> None:
     for field, codes in error.fields.items():
         target = field if field in form.fields else None
         for code in codes if isinstance(codes, list | tuple) else [codes]:
-            form.add_error(target, message(code))
+            form.add_error(target, message(code, **error.params))

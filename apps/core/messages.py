@@ -80,15 +80,12 @@ MESSAGES = {
     "batch_empty": _("Choose at least one application."),
     "batch_has_ineligible": _("Some applications in the batch cannot pass; nothing was approved."),
     "contract_no_taken": _("This contract number is already used at this bank."),
-    "signed_before_approval": _("The contract cannot be signed before the application date."),
     "rate_missing": _("No interest rate is in force on the signing date."),
-    "disbursed_before_signing": _("Disbursement cannot be before the contract is signed."),
     "idempotency_key_reused": _("This Idempotency-Key was already used for a different repayment."),
     "loan_not_active": _("The loan is not active (not disbursed, or already closed)."),
     "repayment_negative": _("Amounts cannot be negative."),
     "repayment_empty": _("A repayment must have a positive amount."),
     "repayment_over_balance": _("The principal repaid exceeds the outstanding balance."),
-    "repayment_before_disbursement": _("A repayment cannot be dated before the disbursement."),
     "renewal_overdue": _("An overdue loan cannot be renewed."),
     "renewal_already_used": _("This loan chain has already been renewed once."),
     "extension_already_used": _("This loan has already been extended once."),
@@ -102,11 +99,17 @@ MESSAGES = {
     "term_change_pending": _("A request of this kind is already waiting for the bank's decision."),
     "notice_nothing_to_publish": _("No disbursed loan of this village is waiting for publication."),
     "withdrawal_outside_loan": _("The withdrawal does not fall within the loan's active period."),
-    "inspection_date_invalid": _("The inspection date must be between the disbursement and today."),
     "rectification_plan_incomplete": _("A rectification plan needs its measures and a deadline after today."),
     "notice_already_signed": _("The receipt of this notice is already recorded."),
-    "notice_receipt_invalid": _("Give who signed and a date between the issue date and today."),
     "invalid_choice": _("Not one of the allowed choices."),
+    # business dates (apps.core.dates.business_date_problem): what happened cannot be dated after today or before
+    # the event it follows
+    "date_in_future": _("%(label)s cannot be later than today (%(limit)s)."),
+    "date_before_application": _("%(label)s cannot be earlier than the application date (%(limit)s)."),
+    "date_before_signing": _("%(label)s cannot be earlier than the contract signing date (%(limit)s)."),
+    "date_before_disbursement": _("%(label)s cannot be earlier than the disbursement date (%(limit)s)."),
+    "date_before_withdrawal": _("%(label)s cannot be earlier than the withdrawal date (%(limit)s)."),
+    "date_before_notice": _("%(label)s cannot be earlier than the date the notice was issued (%(limit)s)."),
     # generic
     "not_found": _("Not found."),
     "permission_denied": _("You do not have permission to do this."),
@@ -124,5 +127,12 @@ MESSAGES = {
 
 
 def message(code: str, **params) -> str:
+    """The code's text, filled with the error's params. One error's params are offered to each of its field codes:
+    a text that does not use them (or has a literal %) is returned as it is."""
     text = str(MESSAGES.get(code, code))
-    return text % params if params else text
+    if not params:
+        return text
+    try:
+        return text % {k: str(v) for k, v in params.items()}
+    except (KeyError, ValueError, TypeError):
+        return text

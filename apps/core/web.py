@@ -13,5 +13,5 @@ def paginate(request, queryset, per_page: int = 25) -> dict:
 
 def error_text(exc) -> str:
     """A DomainError and its field problems as one line for a flash message."""
-    details = [message(c) for codes in exc.fields.values() for c in (codes if isinstance(codes, list | tuple) else [codes])]
+    details = [message(c, **exc.params) for codes in exc.fields.values() for c in (codes if isinstance(codes, list | tuple) else [codes])]
     return "；".join(dict.fromkeys([exc.detail, *details]))

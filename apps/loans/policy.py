@@ -3,7 +3,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from apps.core.dates import add_months
+from apps.core.dates import add_days, add_months
 
 # Contracts signed up to this day keep the 2020 policy terms, the PBoC benchmark rate (001 §一).
 BENCHMARK_UNTIL = dt.date(2020, 12, 31)
@@ -11,6 +11,9 @@ DEFERRAL_FIRST_MATURITY = dt.date(2020, 1, 1)
 DEFERRAL_2020_LIMIT = dt.date(2021, 3, 31)
 DAYS_PER_YEAR = Decimal(360)  # 日利率 = 年利率 / 360
 CENT = Decimal("0.01")
+# 50 years of quarters: far beyond any term (36 months + extension + deferral). A schedule stored before the
+# business-date rule (a loan "settled" on 9999-12-31) stops there instead of listing eight millennia of quarters.
+MAX_SETTLEMENT_PERIODS = 200
 
 
 def rate_kind_for(signed_on: dt.date) -> str:
@@ -31,7 +34,7 @@ def settlement_dates(start: dt.date, maturity_on: dt.date, day: int = 20) -> lis
     and before maturity; the last period's interest is due at maturity with the principal."""
     out = []
     year, month = start.year, ((start.month - 1) // 3 + 1) * 3
-    while True:
+    while len(out) < MAX_SETTLEMENT_PERIODS and year <= dt.MAXYEAR:
         d = dt.date(year, month, day)
         if d >= maturity_on:
             break
@@ -87,11 +90,11 @@ def overdue_status(*, today: dt.date, maturity_on: dt.date, balance: Decimal, in
         cumulative += amount
         if due_on < today and cumulative - interest_paid > CENT / 2:
             if since is None:
-                since = due_on + dt.timedelta(days=1)
+                since = add_days(due_on, 1)
             overdue_interest = cumulative - interest_paid
     overdue_principal = balance if today > maturity_on and balance > 0 else Decimal("0")
-    if overdue_principal and (since is None or maturity_on + dt.timedelta(days=1) < since):
-        since = maturity_on + dt.timedelta(days=1)
+    if overdue_principal and (since is None or add_days(maturity_on, 1) < since):
+        since = add_days(maturity_on, 1)
     days = (today - since).days + 1 if since else 0
     return Overdue(bool(since), since, days, overdue_principal, overdue_interest.quantize(CENT))
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.dates import business_today, check_business_date
 from apps.core.errors import Conflict, DomainError
 from apps.core.idnumber import mask
 from apps.regions.calendar import add_working_days, is_working_day
@@ -47,16 +48,21 @@ def loan_open(actor, *, household, borrower, bank, branch=None, principal: Decim
     return loan
 
 
+def _label(model, field: str):
+    return model._meta.get_field(field).verbose_name
+
+
 @transaction.atomic
-def loan_disburse(actor, loan: Loan, on: dt.date | None = None) -> Loan:
+def loan_disburse(actor, loan: Loan, on: dt.date | None = None, *, today: dt.date | None = None) -> Loan:
     loan = Loan.objects.visible_to(actor).select_for_update().get(pk=loan.pk)
     if actor.role != "bank_officer" or actor.bank_id != loan.bank_id:
         raise DomainError("not_your_level", status=403)
-    on = on or timezone.localdate()
+    today = today or business_today()
+    on = on or today
     if loan.state != LoanState.CONTRACTED:
         raise Conflict("transition_not_allowed")
-    if on < loan.signed_on:
-        raise DomainError("disbursed_before_signing", fields={"on": ["disbursed_before_signing"]})
+    check_business_date("disbursed_on", on, today=today, not_before=loan.signed_on, event="signing",
+                        label=_label(Loan, "disbursed_on"))
     before = loan.state
     loan.disburse(on)
     loan.save()
@@ -92,7 +98,7 @@ def _request_digest(data: dict) -> str:
 
 
 def repayment_post(actor, loan: Loan, *, paid_on: dt.date, principal=Decimal("0"), interest=Decimal("0"),
-                   penalty=Decimal("0"), idempotency_key: str = "") -> tuple[Repayment, bool]:
+                   penalty=Decimal("0"), idempotency_key: str = "", today: dt.date | None = None) -> tuple[Repayment, bool]:
     """Record a repayment. Returns (repayment, created). The same Idempotency-Key with the same content
     returns the first repayment and records nothing; with different content it is refused (409)."""
     parts = {"loan": loan.pk, "paid_on": paid_on.isoformat(), "principal": str(principal), "interest": str(interest),
@@ -107,7 +113,7 @@ def repayment_post(actor, loan: Loan, *, paid_on: dt.date, principal=Decimal("0"
             return existing, False
     try:
         with transaction.atomic():
-            return _repayment_record(actor, loan, paid_on, principal, interest, penalty, key, digest), True
+            return _repayment_record(actor, loan, paid_on, principal, interest, penalty, key, digest, today), True
     except IntegrityError:
         # Two retries raced: the other one recorded it.
         existing = Repayment.objects.filter(bank_id=actor.bank_id, idempotency_key=key).first()
@@ -116,11 +122,13 @@ def repayment_post(actor, loan: Loan, *, paid_on: dt.date, principal=Decimal("0"
         raise
 
 
-def _repayment_record(actor, loan, paid_on, principal, interest, penalty, key, digest):
+def _repayment_record(actor, loan, paid_on, principal, interest, penalty, key, digest, today=None):
     loan = _locked(actor, loan)
     _bank_officer_of(actor, loan)
     if not loan.is_active:
         raise Conflict("loan_not_active")
+    check_business_date("paid_on", paid_on, today=today, not_before=loan.disbursed_on, event="disbursement",
+                        label=_label(Repayment, "paid_on"))
     problems = {}
     for name, value in (("principal", principal), ("interest", interest), ("penalty", penalty)):
         if value < 0:
@@ -129,8 +137,6 @@ def _repayment_record(actor, loan, paid_on, principal, interest, penalty, key, d
         problems["amount"] = ["repayment_empty"]
     if principal > loan.balance:
         problems["principal"] = ["repayment_over_balance"]
-    if paid_on < loan.disbursed_on:
-        problems["paid_on"] = ["repayment_before_disbursement"]
     if problems:
         raise DomainError(next(iter(problems.values()))[0], fields=problems)
     repayment = Repayment.objects.create(

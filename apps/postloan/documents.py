@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from apps.accounts.models import User
 from apps.accounts.roles import Position, Role
-from apps.core.dates import formal_date
+from apps.core.dates import add_days, formal_date
 from apps.core.money import amount_in_words, round_half_up, to_wan
 from apps.core.pdf import DOCUMENT_LANGUAGE, render_pdf
 from apps.loans import policy as loan_policy
@@ -295,7 +295,7 @@ def amount_due(notice: CollectionNotice, as_of: dt.date) -> AmountDue:
     if notice.kind == CollectionNotice.Kind.OVERDUE:
         status = loan_policy.overdue_status(today=as_of, maturity_on=notice.maturity_on, balance=balance,
                                             interest_due_by=[(r.due_on, r.interest) for r in rows], interest_paid=interest_paid)
-        since = loan.overdue_since or notice.maturity_on + dt.timedelta(days=1)
+        since = loan.overdue_since or add_days(notice.maturity_on, 1)
         days = max((as_of - since).days + 1, 0)
         return AmountDue(as_of=as_of, balance=balance, interest=max(status.interest, Decimal("0")), overdue_days=days,
                          overdue_since=since)

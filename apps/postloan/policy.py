@@ -3,7 +3,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from apps.core.dates import add_months
+from apps.core.dates import add_days, add_months
 
 
 def first_inspection_due(disbursed_on: dt.date, months: int = 1) -> dt.date:
@@ -19,7 +19,7 @@ def next_inspection_due(last_done_on: dt.date, problem_open: bool, normal_months
         return add_months(last_done_on, problem_months)
     due = add_months(last_done_on, normal_months)
     if rectified_on and due <= rectified_on:
-        due = rectified_on + dt.timedelta(days=1)
+        due = add_days(rectified_on, 1)
     return due
 
 
@@ -39,7 +39,7 @@ def spot_check_sample(withdrawal_ids: list[int], share: Decimal, seed: str) -> l
 
 def due_notice_on(maturity_on: dt.date, days_before: int) -> dt.date:
     """The day the 《到期催收通知书》 is issued: N days before maturity (30 by default, 45 in 蓬溪)."""
-    return maturity_on - dt.timedelta(days=days_before)
+    return add_days(maturity_on, -days_before)
 
 
 def overdue_rate(overdue_amount: Decimal, balance: Decimal) -> Decimal:

@@ -6,11 +6,13 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed
 
 from apps.accounts.models import User
 from apps.accounts.notifications import notify
 from apps.accounts.roles import Role
+from apps.core.dates import business_today, check_business_date
 from apps.core.errors import Conflict, DomainError
 from apps.loans.models import Loan
 from apps.regions.selectors import policy_for
@@ -37,13 +39,17 @@ def _loan(actor, loan) -> Loan:
         raise DomainError("not_found", status=404) from None
 
 
+def _label(model, field: str):
+    return model._meta.get_field(field).verbose_name
+
+
 def _village_group(code: str):
     return User.objects.filter(role=Role.VILLAGE_MEMBER, is_active=True, region__code=code)
 
 
 @transaction.atomic
 def withdrawal_record(actor, loan, *, amount: Decimal, withdrawn_on: dt.date, external_id: str, payee: str = "",
-                      note: str = "") -> tuple[Withdrawal, bool]:
+                      note: str = "", today: dt.date | None = None) -> tuple[Withdrawal, bool]:
     """The bank posts a withdrawal (idempotent on its reference). ≥ the county's alert amount opens a follow-up
     for the village group, who are notified; smaller ones wait for the monthly spot check."""
     if actor.role != Role.BANK_OFFICER:
@@ -53,8 +59,10 @@ def withdrawal_record(actor, loan, *, amount: Decimal, withdrawn_on: dt.date, ex
         raise DomainError("not_found", status=404)
     if amount <= 0:
         raise DomainError("repayment_empty", fields={"amount": ["repayment_empty"]})
-    if not loan.is_active or (loan.disbursed_on and withdrawn_on < loan.disbursed_on):
+    if not loan.is_active:
         raise DomainError("withdrawal_outside_loan", fields={"withdrawn_on": ["withdrawal_outside_loan"]})
+    check_business_date("withdrawn_on", withdrawn_on, today=today, not_before=loan.disbursed_on, event="disbursement",
+                        label=_label(Withdrawal, "withdrawn_on"))
     existing = Withdrawal.objects.filter(loan=loan, external_id=external_id).first()
     if existing:
         return existing, False
@@ -74,7 +82,9 @@ def withdrawal_record(actor, loan, *, amount: Decimal, withdrawn_on: dt.date, ex
 
 
 @transaction.atomic
-def withdrawal_follow_up(actor, withdrawal, *, use_matches: bool, result: str, on: dt.date | None = None) -> Withdrawal:
+def withdrawal_follow_up(actor, withdrawal, *, use_matches: bool, result: str, followed_up_on: dt.date | None = None,
+                         today: dt.date | None = None) -> Withdrawal:
+    """The village group (or the bank) records what the follow-up found, dated the day it was done (today by default)."""
     if actor.role not in (Role.VILLAGE_MEMBER, Role.BANK_OFFICER):
         raise DomainError("not_your_level", status=403)
     w = Withdrawal.objects.visible_to(actor).select_for_update().filter(pk=withdrawal.pk).first()
@@ -84,8 +94,12 @@ def withdrawal_follow_up(actor, withdrawal, *, use_matches: bool, result: str, o
         raise Conflict("transition_not_allowed")
     if not result.strip():
         raise DomainError("comment_required", fields={"result": ["comment_required"]})
+    today = today or business_today()
+    followed_up_on = followed_up_on or today
+    check_business_date("followed_up_on", followed_up_on, today=today, not_before=w.withdrawn_on, event="withdrawal",
+                        label=gettext_lazy("Follow-up date"))
     w.follow_up, w.use_matches, w.follow_up_result = Withdrawal.FollowUp.DONE, use_matches, result.strip()
-    w.followed_up_by, w.followed_up_on = actor, on or timezone.localdate()
+    w.followed_up_by, w.followed_up_on = actor, followed_up_on
     w.save()
     return w
 
@@ -116,7 +130,8 @@ def spot_check_month(month_start: dt.date) -> dict:
 @transaction.atomic
 def inspection_record(actor, loan, *, done_on: dt.date, actual_use: str, use_matches: bool, production_status: str,
                       income_effect: str = "", risks: str = "", findings: list[dict] | None = None, inspectors: str = "",
-                      latitude=None, longitude=None, accuracy_m=None, client_id: str = "", photos=()) -> tuple[Inspection, bool]:
+                      latitude=None, longitude=None, accuracy_m=None, client_id: str = "", photos=(),
+                      today: dt.date | None = None) -> tuple[Inspection, bool]:
     """Record a 贷后检查 and move the loan's cadence: no problem → next in a quarter; a problem → monthly and a
     rectification per finding; a wrong-borrower finding opens a county collection case."""
     if actor.role != Role.VILLAGE_MEMBER:
@@ -126,6 +141,8 @@ def inspection_record(actor, loan, *, done_on: dt.date, actual_use: str, use_mat
         if existing:
             return existing, False
     loan = _loan(actor, loan)
+    check_business_date("done_on", done_on, today=today, not_before=loan.disbursed_on, event="disbursement",
+                        label=_label(Inspection, "done_on"))
     problems = {}
     if not actual_use.strip():
         problems["actual_use"] = ["household_field_missing"]
@@ -133,8 +150,6 @@ def inspection_record(actor, loan, *, done_on: dt.date, actual_use: str, use_mat
         problems["production_status"] = ["household_field_missing"]
     if not inspectors.strip():
         problems["inspectors"] = ["household_field_missing"]
-    if done_on > timezone.localdate() or (loan.disbursed_on and done_on < loan.disbursed_on):
-        problems["done_on"] = ["inspection_date_invalid"]
     findings = [f for f in (findings or []) if f.get("category")]
     for idx, f in enumerate(findings):
         if f["category"] not in FindingCategory.values:
@@ -254,7 +269,7 @@ def _after_verified(finding: Finding, today: dt.date) -> None:
 
 
 @transaction.atomic
-def notice_receipt(actor, notice, *, signer: str, signed_on: dt.date) -> CollectionNotice:
+def notice_receipt(actor, notice, *, signer: str, signed_on: dt.date, today: dt.date | None = None) -> CollectionNotice:
     """The household's signed receipt of a collection notice (it interrupts the limitation period)."""
     if actor.role not in (Role.VILLAGE_MEMBER, Role.BANK_OFFICER):
         raise DomainError("not_your_level", status=403)
@@ -263,20 +278,25 @@ def notice_receipt(actor, notice, *, signer: str, signed_on: dt.date) -> Collect
         raise DomainError("not_found", status=404)
     if n.receipt_signed_on:
         raise Conflict("notice_already_signed")
-    if not signer.strip() or signed_on < n.issued_on or signed_on > timezone.localdate():
-        raise DomainError("notice_receipt_invalid", fields={"signed_on": ["notice_receipt_invalid"]})
+    if not signer.strip():
+        raise DomainError("household_field_missing", fields={"signer": ["household_field_missing"]})
+    check_business_date("signed_on", signed_on, today=today, not_before=n.issued_on, event="notice",
+                        label=_label(CollectionNotice, "receipt_signed_on"))
     n.receipt_signer, n.receipt_signed_on, n.receipt_recorded_by = signer.strip(), signed_on, actor
     n.save()
     return n
 
 
 def collection_log_add(actor, loan, *, kind: str, happened_on: dt.date, result: str, promise_to_pay_on=None,
-                       promised_amount=None) -> CollectionLog:
+                       promised_amount=None, today: dt.date | None = None) -> CollectionLog:
     if actor.role not in (Role.VILLAGE_MEMBER, Role.BANK_OFFICER, Role.COUNTY_OFFICER):
         raise DomainError("not_your_level", status=403)
     loan = _loan(actor, loan)
     if kind not in CollectionLog.Kind.values or not result.strip():
         raise DomainError("comment_required", fields={"result": ["comment_required"]})
+    started = loan.disbursed_on or loan.signed_on
+    check_business_date("happened_on", happened_on, today=today, not_before=started,
+                        event="disbursement" if loan.disbursed_on else "signing", label=_label(CollectionLog, "happened_on"))
     return CollectionLog.objects.create(loan=loan, region_code=loan.region_code, kind=kind, happened_on=happened_on,
                                         result=result.strip(), promise_to_pay_on=promise_to_pay_on, promised_amount=promised_amount,
                                         actor=actor)

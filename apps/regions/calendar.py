@@ -83,7 +83,10 @@ def is_working_day(day: dt.date) -> bool:
 def add_working_days(start: dt.date, n: int) -> dt.date:
     """The n-th working day after `start` (start itself not counted); n=0 returns start."""
     day, step, left = start, (ONE_DAY if n >= 0 else -ONE_DAY), abs(n)
+    end = dt.date.max if n >= 0 else dt.date.min
     while left:
+        if day == end:
+            return day  # the calendar's end (a date stored before the business-date rule): no day beyond it
         day += step
         if is_working_day(day):
             left -= 1

@@ -75,7 +75,7 @@ def test_withdrawal_errors_in_one_format(chain, loan, bank_api):
     body = assert_error(post_withdrawal(bank_api, loan, amount=None, external_id=""), 400, "validation_error", "amount")
     assert "external_id" in body["fields"]
     assert_error(post_withdrawal(bank_api, loan, amount="-1"), 400, "validation_error", "amount")
-    assert_error(post_withdrawal(bank_api, loan, withdrawn_on="2024-01-01"), 400, "withdrawal_outside_loan", "withdrawn_on")
+    assert_error(post_withdrawal(bank_api, loan, withdrawn_on="2024-01-01"), 400, "date_before_disbursement", "withdrawn_on")
     assert_error(post_withdrawal(bank_api, loan, withdrawn_on="2024-13-01"), 400, "validation_error", "withdrawn_on")
     assert_error(APIClient().get("/api/v1/withdrawals/"), 401, "not_authenticated")
     assert_error(post_withdrawal(api_for(chain["county_officer"]), loan), 403, "not_your_level")
@@ -113,7 +113,7 @@ def test_collection_notices_and_receipt(chain, loan, bank_api):
     assert bank_api.get("/api/v1/collection-notices/", {"kind": "due"}).json()["count"] == 0
     url = f"/api/v1/collection-notices/{notice.pk}/receipt/"
     assert_error(bank_api.post(url, {"signer": loan.borrower.name, "signed_on": "2024-06-01"}, format="json"), 400,
-                 "notice_receipt_invalid", "signed_on")
+                 "date_before_notice", "signed_on")
     assert_error(bank_api.post(url, {"signed_on": "2024-07-02"}, format="json"), 400, "validation_error", "signer")
     r = bank_api.post(url, {"signer": loan.borrower.name, "signed_on": "2024-07-02"}, format="json")
     assert r.status_code == 200 and r.json()["receipt_signed_on"] == "2024-07-02" and r.json()["receipt_signer"] == loan.borrower.name

@@ -49,7 +49,7 @@ class BankApproveSerializer(serializers.Serializer):
     term_months = serializers.IntegerField(min_value=1, max_value=36, help_text="批准期限（月），不得长于申请期限")
     contract_no = serializers.CharField(max_length=50)
     receipt_no = serializers.CharField(max_length=50, help_text="借据号")
-    signed_on = serializers.DateField(help_text="合同签订日期 YYYY-MM-DD")
+    signed_on = serializers.DateField(help_text="合同签订日期 YYYY-MM-DD：不晚于今天（北京时间），不早于申请日期")
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     expected_state = serializers.CharField(required=False)
 
@@ -58,4 +58,4 @@ class RenewSerializer(serializers.Serializer):
     term_months = serializers.IntegerField(min_value=1, max_value=36)
     contract_no = serializers.CharField(max_length=50)
     receipt_no = serializers.CharField(max_length=50)
-    signed_on = serializers.DateField()
+    signed_on = serializers.DateField(help_text="续贷合同签订日期：不晚于今天（北京时间），不早于原贷款放款日期")

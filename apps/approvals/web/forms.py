@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Bank
-from apps.core.forms import StyledFormMixin
+from apps.core.forms import BusinessDateInput, StyledFormMixin
 from apps.loans.models import Purpose
 
 
@@ -35,11 +35,11 @@ class ActionForm(StyledFormMixin, forms.Form):
     term_months = forms.IntegerField(required=False, min_value=1, max_value=36, label=_("Approved term (months)"))
     contract_no = forms.CharField(required=False, max_length=50, label=_("Contract number"))
     receipt_no = forms.CharField(required=False, max_length=50, label=_("Loan receipt number"))
-    signed_on = forms.DateField(required=False, label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(required=False, label=_("Signed on"), widget=BusinessDateInput)
 
 
 class RenewForm(StyledFormMixin, forms.Form):
     term_months = forms.IntegerField(min_value=1, max_value=36, label=_("New term (months)"))
     contract_no = forms.CharField(max_length=50, label=_("Contract number"))
     receipt_no = forms.CharField(max_length=50, label=_("Loan receipt number"))
-    signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("Signed on"), widget=BusinessDateInput)

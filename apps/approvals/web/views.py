@@ -232,7 +232,7 @@ class LoanRenewView(CapabilityRequiredMixin, TemplateView):
                 new = services.loan_renew(request.user, loan, **form.cleaned_data)
             except DomainError as exc:
                 for code in exc.fields.get("eligibility", []) or [exc.code]:
-                    form.add_error(None, message(code))
+                    form.add_error(None, message(code, **exc.params))
             else:
                 messages.success(request, _("Renewed: new loan %(no)s.") % {"no": new.contract_no})
                 return redirect("loans:detail", pk=new.pk)

@@ -64,7 +64,7 @@ def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = {
-            k: [{"code": c, "detail": message(c)} for c in (v if isinstance(v, list | tuple) else [v])]
+            k: [{"code": c, "detail": message(c, **exc.params)} for c in (v if isinstance(v, list | tuple) else [v])]
             for k, v in exc.fields.items()
         }
         return Response(error_body(exc.code, exc.detail, fields), status=exc.status)

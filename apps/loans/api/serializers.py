@@ -19,7 +19,7 @@ class RepaymentSerializer(serializers.ModelSerializer):
     OpenApiExample("部分提前还本", request_only=True, value={"paid_on": "2024-10-08", "principal": "10000.00", "interest": "0", "penalty": "0"}),
 ])
 class RepaymentInSerializer(serializers.Serializer):
-    paid_on = serializers.DateField()
+    paid_on = serializers.DateField(help_text="还款日期：不晚于今天（北京时间），不早于放款日期")
     principal = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
     interest = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
     penalty = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
@@ -48,7 +48,7 @@ class DecideSerializer(serializers.Serializer):
 
 
 class DisburseSerializer(serializers.Serializer):
-    disbursed_on = serializers.DateField(required=False, help_text="默认今天")
+    disbursed_on = serializers.DateField(required=False, help_text="放款日期，默认今天：不晚于今天（北京时间），不早于合同签订日期")
 
 
 class LoanListSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.forms import StyledFormMixin
+from apps.core.forms import BusinessDateInput, StyledFormMixin
 
 
 class DateInput(forms.DateInput):
@@ -9,11 +9,11 @@ class DateInput(forms.DateInput):
 
 
 class DisburseForm(StyledFormMixin, forms.Form):
-    disbursed_on = forms.DateField(label=_("Disbursed on"), widget=DateInput)
+    disbursed_on = forms.DateField(label=_("Disbursed on"), widget=BusinessDateInput)
 
 
 class RepaymentForm(StyledFormMixin, forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
+    paid_on = forms.DateField(label=_("Paid on"), widget=BusinessDateInput)
     principal = forms.DecimalField(label=_("Principal"), max_digits=14, decimal_places=2, min_value=0, initial=0)
     interest = forms.DecimalField(label=_("Interest"), max_digits=14, decimal_places=2, min_value=0, initial=0)
     penalty = forms.DecimalField(label=_("Penalty interest"), max_digits=14, decimal_places=2, min_value=0, initial=0)

@@ -25,7 +25,7 @@ class WithdrawalSerializer(serializers.ModelSerializer):
 ])
 class WithdrawalInSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    withdrawn_on = serializers.DateField()
+    withdrawn_on = serializers.DateField(help_text="支取日期：不晚于今天（北京时间），不早于放款日期")
     external_id = serializers.CharField(max_length=64, help_text="银行流水号：同一贷款同一流水号重复提交只记一次，返回首次记录（200）")
     payee = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="", help_text="申报用途")
@@ -34,6 +34,7 @@ class WithdrawalInSerializer(serializers.Serializer):
 class FollowUpInSerializer(serializers.Serializer):
     use_matches = serializers.BooleanField(help_text="资金是否按申报用途使用")
     result = serializers.CharField(max_length=500, help_text="跟进情况")
+    followed_up_on = serializers.DateField(required=False, help_text="跟进日期，默认今天：不晚于今天（北京时间），不早于支取日期")
 
 
 class CollectionNoticeSerializer(serializers.ModelSerializer):
@@ -49,4 +50,4 @@ class CollectionNoticeSerializer(serializers.ModelSerializer):
 
 class ReceiptInSerializer(serializers.Serializer):
     signer = serializers.CharField(max_length=50, help_text="签收人姓名")
-    signed_on = serializers.DateField(help_text="签收日期（不早于通知书发出日，不晚于今天）")
+    signed_on = serializers.DateField(help_text="签收日期：不晚于今天（北京时间），不早于通知书发出日期")

@@ -3,7 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.forms import StyledFormMixin
+from apps.core.forms import BusinessDateInput, StyledFormMixin
 
 from ..models import CollectionLog, FindingCategory
 from ..services import RECT_STEPS
@@ -72,7 +72,7 @@ def _coordinate(value, places: str):
 class InspectionForm(StyledFormMixin, forms.Form):
     """《扶贫小额信贷贷后检查表》 on a tablet."""
 
-    done_on = forms.DateField(label=_("Inspected on"), widget=DateInput)
+    done_on = forms.DateField(label=_("Inspected on"), widget=BusinessDateInput)
     actual_use = forms.CharField(label=_("Actual use of the loan"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
     use_matches = YesNoField(label=_("Does the use match the declared purpose?"))
     production_status = forms.CharField(label=_("Production status"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
@@ -136,6 +136,8 @@ class FindingStepForm(StyledFormMixin, forms.Form):
 class FollowUpForm(StyledFormMixin, forms.Form):
     use_matches = YesNoField(label=_("Was the money used as declared?"))
     result = forms.CharField(label=_("What the follow-up found"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    followed_up_on = forms.DateField(label=_("Follow-up date"), required=False, widget=BusinessDateInput,
+                                     help_text=_("Leave empty for today."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,7 +146,7 @@ class FollowUpForm(StyledFormMixin, forms.Form):
 
 class WithdrawalForm(StyledFormMixin, forms.Form):
     amount = forms.DecimalField(label=_("Amount (yuan)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput)
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=BusinessDateInput)
     external_id = forms.CharField(label=_("Bank reference"), max_length=64,
                                   help_text=_("The voucher or transaction number: entering it twice records one withdrawal."))
     payee = forms.CharField(label=_("Payee"), max_length=100, required=False)
@@ -153,12 +155,12 @@ class WithdrawalForm(StyledFormMixin, forms.Form):
 
 class ReceiptForm(StyledFormMixin, forms.Form):
     signer = forms.CharField(label=_("Signed by"), max_length=50)
-    signed_on = forms.DateField(label=_("Signed on"), widget=DateInput)
+    signed_on = forms.DateField(label=_("Signed on"), widget=BusinessDateInput)
 
 
 class CollectionLogForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CollectionLog.Kind.choices)
-    happened_on = forms.DateField(label=_("Date"), widget=DateInput)
+    happened_on = forms.DateField(label=_("Date"), widget=BusinessDateInput)
     result = forms.CharField(label=_("Result"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     promise_to_pay_on = forms.DateField(label=_("Promised to pay on"), required=False, widget=DateInput)
     promised_amount = forms.DecimalField(label=_("Promised amount (yuan)"), max_digits=14, decimal_places=2, required=False,

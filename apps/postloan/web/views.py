@@ -59,7 +59,7 @@ COLLECTION_ROLES = (Role.VILLAGE_MEMBER, Role.BANK_OFFICER, Role.COUNTY_OFFICER)
 
 
 def _error(request, exc: DomainError) -> None:
-    details = [message(c) for codes in exc.fields.values() for c in (codes if isinstance(codes, list | tuple) else [codes])]
+    details = [message(c, **exc.params) for codes in exc.fields.values() for c in (codes if isinstance(codes, list | tuple) else [codes])]
     messages.error(request, "；".join(dict.fromkeys([exc.detail, *details])))
 
 
@@ -396,7 +396,8 @@ class WithdrawalDetailView(CapabilityRequiredMixin, TemplateView):
         if form.is_valid():
             try:
                 services.withdrawal_follow_up(request.user, withdrawal, use_matches=form.cleaned_data["use_matches"],
-                                              result=form.cleaned_data["result"])
+                                              result=form.cleaned_data["result"],
+                                              followed_up_on=form.cleaned_data["followed_up_on"])
             except DomainError as exc:
                 if exc.fields:
                     add_domain_errors(form, exc)
