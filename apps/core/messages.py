@@ -133,6 +133,6 @@ def message(code: str, **params) -> str:
     if not params:
         return text
     try:
-        return text % {k: str(v) for k, v in params.items()}
+        return text % params
     except (KeyError, ValueError, TypeError):
         return text
