@@ -24,7 +24,6 @@ from apps.loans import services
 from apps.loans.models import Loan, Repayment
 from apps.postloan import services as postloan
 from apps.postloan.models import Withdrawal
-from tests.approvals.conftest import chain  # noqa: F401 - the county, bank and users
 from tests.loans.test_loan_account import disbursed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,7 +195,7 @@ def test_ten_concurrent_requests_through_gunicorn(chain, gunicorn):
     for round_ in range(3):  # a few bursts, each with a key of its own: the race is not lost every time
         key = f"gunicorn-key-{round_}"
         headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Idempotency-Key": key, "Host": "127.0.0.1"}
-        answers = dict(_race(10, lambda i: _post(gunicorn, path, BODIES[i % 2], headers)))
+        answers = dict(_race(10, lambda i, headers=headers: _post(gunicorn, path, BODIES[i % 2], headers)))
         [row] = Repayment.objects.filter(loan=loan, idempotency_key=key)
         winner = 0 if row.interest == Decimal("41.15") else 1
         created = [i for i, (code, _) in answers.items() if code == 201]
