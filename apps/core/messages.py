@@ -120,6 +120,7 @@ MESSAGES = {
     "parse_error": _("The request body could not be parsed."),
     "method_not_allowed": _("This method is not allowed here."),
     "throttled": _("Too many requests; try again later."),
+    "api_auth_throttled": _("Too many failed authentications from your network address; try again in a minute."),
     "login_locked": _("Too many failed logins. This account is locked for a while; try again later."),
     "conflict": _("The record was changed by someone else; reload and try again."),
     "server_error": _("Server error."),
