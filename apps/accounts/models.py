@@ -192,6 +192,15 @@ class LoginAttempt(models.Model):
         verbose_name_plural = _("login attempts")
 
 
+class LoginGate(models.Model):
+    """One row per username and per address: the login throttle locks the rows of an attempt (in key order) while it
+    checks the limits and records the attempt, so concurrent attempts are counted one after the other and a burst
+    cannot pass the limit. Holds nothing else; the attempts themselves are in LoginAttempt."""
+
+    key = models.CharField(max_length=220, unique=True)  # "user:<lower-case username>" or "source:<address>"
+    touched_at = models.DateTimeField(default=timezone.now)
+
+
 class Notification(models.Model):
     """Something a user should see: the bell's list. `dedupe_key` makes every job's notices idempotent."""
 

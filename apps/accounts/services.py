@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.core.errors import DomainError
 
-from .models import ApiToken, LoginAttempt, User
+from .models import ApiToken, LoginAttempt, LoginGate, User
 from .roles import Role
 
 
@@ -63,6 +63,21 @@ def login_locked(username: str, ip: str | None, now: dt.datetime | None = None) 
 
 def login_record(username: str, ip: str | None, succeeded: bool) -> LoginAttempt:
     return LoginAttempt.objects.create(username=username[:150], ip=ip, source=login_source(ip), succeeded=succeeded)
+
+
+def login_begin(username: str, ip: str | None) -> tuple[LoginAttempt, str | None]:
+    """Check the limits and record the attempt (as failed until its password proves right) as one step: the
+    attempt's gate rows — its username's and its address's — are written first, which locks them (PostgreSQL row
+    locks; SQLite's single writer) until commit, so a concurrent attempt for the same username or from the same
+    address checks only after this one is on record. Returns the attempt and the lock refusing it, or None."""
+    username = username[:150]
+    keys = sorted({f"user:{username.lower()}"} | ({f"source:{login_source(ip)}"} if ip else set()))
+    now = timezone.now()
+    with transaction.atomic():
+        LoginGate.objects.bulk_create([LoginGate(key=k, touched_at=now) for k in keys], update_conflicts=True,
+                                      unique_fields=["key"], update_fields=["touched_at"])
+        lock = login_lock(username, ip)
+        return login_record(username, ip, succeeded=False), lock
 
 
 def login_succeeded(attempt: LoginAttempt) -> None:

@@ -97,27 +97,37 @@ def _request_digest(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+IDEMPOTENCY_KEY_MAX = Repayment._meta.get_field("idempotency_key").max_length
+
+
+def _replay(actor, key: str, digest: str) -> Repayment | None:
+    """The repayment already recorded under `key` when this request is a retry of it; a key used for other
+    content is refused (409), whichever request recorded it first."""
+    existing = Repayment.objects.filter(bank_id=actor.bank_id, idempotency_key=key).first()
+    if existing is not None and existing.request_digest != digest:
+        raise Conflict("idempotency_key_reused")
+    return existing
+
+
 def repayment_post(actor, loan: Loan, *, paid_on: dt.date, principal=Decimal("0"), interest=Decimal("0"),
                    penalty=Decimal("0"), idempotency_key: str = "", today: dt.date | None = None) -> tuple[Repayment, bool]:
     """Record a repayment. Returns (repayment, created). The same Idempotency-Key with the same content
     returns the first repayment and records nothing; with different content it is refused (409)."""
-    parts = {"loan": loan.pk, "paid_on": paid_on.isoformat(), "principal": str(principal), "interest": str(interest),
-             "penalty": str(penalty)}
+    cents = Decimal("0.01")  # 1000 and 1000.00 are one content
+    parts = {"loan": loan.pk, "paid_on": paid_on.isoformat(), "principal": str(Decimal(principal).quantize(cents)),
+             "interest": str(Decimal(interest).quantize(cents)), "penalty": str(Decimal(penalty).quantize(cents))}
     digest = _request_digest(parts)
-    key = (idempotency_key or "").strip()[:100]
-    if key:
-        existing = Repayment.objects.filter(bank_id=actor.bank_id, idempotency_key=key).first()
-        if existing:
-            if existing.request_digest != digest:
-                raise Conflict("idempotency_key_reused")
-            return existing, False
+    key = (idempotency_key or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:  # truncating would make two different keys one
+        raise DomainError("idempotency_key_too_long", fields={"Idempotency-Key": ["idempotency_key_too_long"]})
+    if key and (existing := _replay(actor, key, digest)):
+        return existing, False
     try:
         with transaction.atomic():
             return _repayment_record(actor, loan, paid_on, principal, interest, penalty, key, digest, today), True
     except IntegrityError:
-        # Two retries raced: the other one recorded it.
-        existing = Repayment.objects.filter(bank_id=actor.bank_id, idempotency_key=key).first()
-        if existing and key:
+        # A concurrent request with this key recorded first: replay it if it was this content, else 409.
+        if key and (existing := _replay(actor, key, digest)):
             return existing, False
         raise
 

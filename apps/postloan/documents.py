@@ -371,11 +371,17 @@ def notice_filename(notice: CollectionNotice) -> str:
 
 # --- 一日一通报 --------------------------------------------------------------------------------------------------
 
+TOWNSHIP_PREFIX = 9
+
+
 def bulletin_rows(user, *, county: str = ""):
-    """The bulletin rows `user` may see (a bank user: only its own bank's rows), of one county if given."""
+    """The bulletin rows `user` reads, of one county if given. What they may see is `visible_to`'s alone (their
+    area; a bank officer only their bank's rows). Banks are broken down at the user's level: a user placed in a
+    township reads the township×bank rows (the only bank rows of their area), a user of a county or above the
+    county×bank rows, of which the township×bank rows would only repeat the figures."""
     rows = BulletinRow.objects.visible_to(user)
-    if user.role == Role.BANK_OFFICER:
-        rows = rows.filter(group=BulletinRow.Group.BANK, key=str(user.bank_id))
+    if len(user.scope_prefix or "") < TOWNSHIP_PREFIX:
+        rows = rows.exclude(group=BulletinRow.Group.TOWNSHIP_BANK)
     if county:
         rows = rows.filter(county_code=county)
     return rows
@@ -450,7 +456,8 @@ def bulletin_context(rows: list[BulletinRow], day: dt.date, *, scope: str = "", 
         mine = [r for r in rows if r.county_code == code]
         county_row = next((r for r in mine if r.group == BulletinRow.Group.COUNTY), None)
         townships = sorted((r for r in mine if r.group == BulletinRow.Group.TOWNSHIP), key=lambda r: r.key)
-        banks = sorted((r for r in mine if r.group == BulletinRow.Group.BANK), key=lambda r: (r.label, r.key))
+        banks = sorted((r for r in mine if r.group in (BulletinRow.Group.BANK, BulletinRow.Group.TOWNSHIP_BANK)),
+                       key=lambda r: (r.label, r.key))
         name = names.get(code) or (county_row.label if county_row else code)
         red = next((r.red_line for r in mine), Decimal("0"))
         sections.append(CountySection(

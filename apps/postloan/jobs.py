@@ -169,14 +169,14 @@ def notice_closing(day: dt.date) -> dict:
 
 
 def bulletin(day: dt.date) -> dict:
-    """The day's figures as of that day (repayments up to it), per county, township and bank."""
+    """The day's figures as of that day (repayments up to it), per county, township, bank, and bank within township."""
     rows = []
     for county, pol in policies_in_force("", day).items():
         red = (pol.overdue_red_line * 100).quantize(Decimal("0.01"))
         groups = _bulletin_groups(county, day, pol.due_reminder_days)
-        for (group, key, label, code), f in groups.items():
+        for (group, key, label, code, bank_id), f in groups.items():
             rows.append(BulletinRow(
-                day=day, county_code=county, group=group, key=key, label=label, region_code=code, loans=f["loans"],
+                day=day, county_code=county, group=group, key=key, label=label, region_code=code, bank_id=bank_id, loans=f["loans"],
                 balance=f["balance"], overdue_count=f["overdue_count"], overdue_amount=f["overdue_amount"],
                 overdue_rate=policy.overdue_rate(f["overdue_amount"], f["balance"]), red_line=red, new_overdue=f["new_overdue"],
                 maturing_soon=f["maturing_soon"], inspections_overdue=f["inspections_overdue"],
@@ -226,9 +226,14 @@ def _bulletin_groups(county: str, day: dt.date, window: int) -> dict:
     groups: dict = {}
 
     def keys(town9, bank_id):
+        """The rows a group of loans adds to: (group, key, label, region code, bank routed to). A bank's rows are
+        routed to it (visible_to); its township rows serve its officers placed in a township, who may not read the
+        figures of the county's other townships."""
         town = town9 + "000"
-        return [("county", county, county_name, county), ("township", town, townships.get(town, town), town),
-                ("bank", str(bank_id), banks.get(bank_id, str(bank_id)), county)]
+        town_name, bank_name = townships.get(town, town), banks.get(bank_id, str(bank_id))
+        return [("county", county, county_name, county, None), ("township", town, town_name, town, None),
+                ("bank", str(bank_id), bank_name, county, bank_id),
+                ("township_bank", f"{town}:{bank_id}", f"{town_name}·{bank_name}", town, bank_id)]
 
     def bucket(k):
         return groups.setdefault(k, {"loans": 0, "balance": Decimal("0"), "overdue_count": 0, "overdue_amount": Decimal("0"),

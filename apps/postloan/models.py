@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from apps.accounts.models import Bank
 from apps.core.scoping import ScopedModel, prefix_index
 from apps.loans.models import Loan
 
@@ -259,18 +260,24 @@ class CollectionLog(ScopedModel):
 
 
 class BulletinRow(ScopedModel):
-    """一日一通报: one day's figures for a county, broken down by township and by bank. Kept for every day.
-    `region_code` is the county (padded) for the county and bank rows, the township (padded) for township rows."""
+    """一日一通报: one day's figures for a county, broken down by township, by bank, and by bank within each township.
+    Kept for every day. `region_code` is the county (padded) for the county and bank rows, the township (padded) for
+    township and township×bank rows; a bank's rows are routed to it (`bank`), so `visible_to` alone decides who
+    reads which: a bank officer only their bank's rows of their area, other users no bank's figures outside theirs."""
 
     class Group(models.TextChoices):
         COUNTY = "county", _("County")
         TOWNSHIP = "township", _("Township")
         BANK = "bank", _("Bank")
+        TOWNSHIP_BANK = "township_bank", _("Bank in a township")
+
+    bank_lookup = "bank_id"
 
     day = models.DateField(_("day"))
     county_code = models.CharField(max_length=12)
-    group = models.CharField(max_length=10, choices=Group.choices)
-    key = models.CharField(max_length=40, help_text="township code or bank id")
+    group = models.CharField(max_length=13, choices=Group.choices)
+    key = models.CharField(max_length=40, help_text="township code, bank id, or township code:bank id")
+    bank = models.ForeignKey(Bank, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     label = models.CharField(max_length=100)
     loans = models.PositiveIntegerField(default=0)
     balance = models.DecimalField(max_digits=16, decimal_places=2, default=0)

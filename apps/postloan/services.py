@@ -47,6 +47,15 @@ def _village_group(code: str):
     return User.objects.filter(role=Role.VILLAGE_MEMBER, is_active=True, region__code=code)
 
 
+def _withdrawal_replay(loan, external_id: str, content: dict) -> Withdrawal | None:
+    """The withdrawal already recorded under the bank's reference when this request repeats it; a reference used
+    for another withdrawal is refused (409), whichever request recorded it first."""
+    existing = Withdrawal.objects.filter(loan=loan, external_id=external_id).first()
+    if existing is not None and any(getattr(existing, f) != v for f, v in content.items()):
+        raise Conflict("withdrawal_reference_reused")
+    return existing
+
+
 @transaction.atomic
 def withdrawal_record(actor, loan, *, amount: Decimal, withdrawn_on: dt.date, external_id: str, payee: str = "",
                       note: str = "", today: dt.date | None = None) -> tuple[Withdrawal, bool]:
@@ -63,17 +72,22 @@ def withdrawal_record(actor, loan, *, amount: Decimal, withdrawn_on: dt.date, ex
         raise DomainError("withdrawal_outside_loan", fields={"withdrawn_on": ["withdrawal_outside_loan"]})
     check_business_date("withdrawn_on", withdrawn_on, today=today, not_before=loan.disbursed_on, event="disbursement",
                         label=_label(Withdrawal, "withdrawn_on"))
-    existing = Withdrawal.objects.filter(loan=loan, external_id=external_id).first()
-    if existing:
+    external_id, payee, note = external_id.strip(), payee.strip(), note.strip()
+    if len(external_id) > Withdrawal._meta.get_field("external_id").max_length:  # truncated, two references would be one
+        raise DomainError("withdrawal_reference_too_long", fields={"external_id": ["withdrawal_reference_too_long"]})
+    content = {"amount": amount, "withdrawn_on": withdrawn_on, "payee": payee[:100], "note": note[:300]}
+    if existing := _withdrawal_replay(loan, external_id, content):
         return existing, False
     large = policy.withdrawal_needs_follow_up(amount, policy_for(loan.region_code, withdrawn_on).withdrawal_alert_amount)
     try:
         with transaction.atomic():
-            w = Withdrawal.objects.create(loan=loan, region_code=loan.region_code, amount=amount, withdrawn_on=withdrawn_on,
-                                          external_id=external_id[:64], payee=payee[:100], note=note[:300], needs_follow_up=large,
-                                          follow_up=Withdrawal.FollowUp.PENDING if large else "", recorded_by=actor)
+            w = Withdrawal.objects.create(loan=loan, region_code=loan.region_code, external_id=external_id, needs_follow_up=large,
+                                          follow_up=Withdrawal.FollowUp.PENDING if large else "", recorded_by=actor, **content)
     except IntegrityError:
-        return Withdrawal.objects.get(loan=loan, external_id=external_id), False
+        # A concurrent request with this reference recorded first: replay it if it was this withdrawal, else 409.
+        if existing := _withdrawal_replay(loan, external_id, content):
+            return existing, False
+        raise
     if large:
         for member in _village_group(loan.region_code):
             notify(member, key=f"withdrawal:{w.pk}", title=_("Large withdrawal of %(amount)s yuan: follow it up.") % {"amount": amount},

@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps.core.middleware.DefaultLanguageMiddleware",
+    "apps.accounts.middleware.ApiAuthFailureThrottleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -101,6 +102,9 @@ LOGIN_MAX_FAILURES_PER_USER = int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER", 
 # Reverse proxies in front of the app whose X-Forwarded-For entry is trusted as the client's address (the login
 # throttle and the API's anonymous rate limit). 0: REMOTE_ADDR, and X-Forwarded-For is ignored.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Failed API authentications (401: no credentials, a wrong or revoked token) per address and minute before the
+# address's API requests answer 429 (apps/accounts/middleware.py); 0 turns the limit off.
+API_AUTH_FAILURES_PER_IP = int(os.environ.get("API_AUTH_FAILURES_PER_IP", "30"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

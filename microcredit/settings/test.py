@@ -8,3 +8,4 @@ CELERY_TASK_EAGER_PROPAGATES = True  # a failing task fails the test that ran it
 # draw on one allowance (anonymous ones share an address, and SQLite reuses user ids after a rollback). The
 # classes stay configured; tests of the limits lower the rates themselves.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}}  # noqa: F405
+API_AUTH_FAILURES_PER_IP = 0  # the same: the 401s of every test would add up (tests/security sets its own)

@@ -138,7 +138,7 @@ def test_withdrawal_alert_edges(chain, loan):
     assert not small.needs_follow_up and small.follow_up == ""
     assert Notification.objects.filter(user=chain["secretary"], dedupe_key=f"withdrawal:{big.pk}").exists()
     again, created = services.withdrawal_record(chain["banker"], loan, amount=Decimal("10000.00"), withdrawn_on=dt.date(2024, 6, 5),
-                                                external_id="W1")
+                                                external_id="W1", payee="饲料公司")
     assert not created and again.pk == big.pk
     r = services.spot_check_month(dt.date(2024, 7, 1))
     small.refresh_from_db()

@@ -47,15 +47,15 @@ class ThrottledLoginMixin:
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request else None
-        lock = services.login_lock(username, ip) if username else None
+        if not username:
+            return super().clean()
+        # The limits are checked and the attempt recorded as failed in one locked step, before the password is
+        # checked (hashing takes a good part of a second): a concurrent attempt already counts this one.
+        attempt, lock = services.login_begin(username, ip)
         if lock:
-            services.login_record(username, ip, succeeded=False)
             raise forms.ValidationError(message(lock) if lock == "login_locked" else IP_LOCKED_MESSAGE, code=lock)
-        # Recorded as failed before the password is checked (hashing takes a good part of a second), so requests
-        # racing this one already count it; turned into a success afterwards.
-        attempt = services.login_record(username, ip, succeeded=False) if username else None
         cleaned = super().clean()
-        if attempt is not None and self.get_user() is not None:
+        if self.get_user() is not None:
             services.login_succeeded(attempt)
         return cleaned
 

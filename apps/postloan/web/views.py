@@ -33,7 +33,7 @@ from apps.loans.models import ACTIVE_STATES, Loan
 from apps.regions.models import Region
 from apps.regions.selectors import policy_for
 
-from .. import policy, services
+from .. import documents, policy, services
 from ..models import (
     BulletinRow,
     CollectionCase,
@@ -565,9 +565,7 @@ class BulletinView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user, params = self.request.user, self.request.GET
-        rows = BulletinRow.objects.visible_to(user)
-        if user.role == Role.BANK_OFFICER:
-            rows = rows.filter(group=BulletinRow.Group.BANK, key=str(user.bank_id))
+        rows = documents.bulletin_rows(user)
         prefix = user.scope_prefix or ""
         above_county = len(prefix) < 6 and user.role != Role.BANK_OFFICER
         county = params.get("county", "")
@@ -597,7 +595,7 @@ class BulletinView(CapabilityRequiredMixin, TemplateView):
         ctx.update(
             day=day, today=timezone.localdate(), rows=day_rows, window=window, county_names=names,
             county_rows=by_group[BulletinRow.Group.COUNTY], township_rows=by_group[BulletinRow.Group.TOWNSHIP],
-            bank_rows=by_group[BulletinRow.Group.BANK],
+            bank_rows=by_group[BulletinRow.Group.BANK] + by_group[BulletinRow.Group.TOWNSHIP_BANK],
             previous_day=rows.filter(day__lt=day).order_by("-day").values_list("day", flat=True).first(),
             next_day=rows.filter(day__gt=day).order_by("day").values_list("day", flat=True).first(),
             chart=self._chart(rows.filter(group=primary), day),
