@@ -11,6 +11,7 @@ from django_fsm import TransitionNotAllowed
 from apps.accounts.models import User
 from apps.accounts.notifications import notify
 from apps.accounts.roles import Role
+from apps.core import uploads
 from apps.core.errors import Conflict, DomainError
 from apps.loans.models import Loan
 from apps.regions.selectors import policy_for
@@ -135,6 +136,10 @@ def inspection_record(actor, loan, *, done_on: dt.date, actual_use: str, use_mat
         problems["inspectors"] = ["household_field_missing"]
     if done_on > timezone.localdate() or (loan.disbursed_on and done_on < loan.disbursed_on):
         problems["done_on"] = ["inspection_date_invalid"]
+    try:
+        photos = [uploads.accept(p, uploads.PHOTO) for p in photos]  # re-encoded under server names, before any write
+    except DomainError as exc:
+        problems["photos"] = [exc.code]
     findings = [f for f in (findings or []) if f.get("category")]
     for idx, f in enumerate(findings):
         if f["category"] not in FindingCategory.values:
@@ -155,8 +160,8 @@ def inspection_record(actor, loan, *, done_on: dt.date, actual_use: str, use_mat
         latitude=latitude, longitude=longitude, accuracy_m=accuracy_m, location_suspect=suspect, client_id=client_id[:64],
         recorded_by=actor,
     )
-    for upload in photos:
-        inspection.photos.create(image=upload)
+    for photo in photos:
+        inspection.photos.create(image=photo, content_type=photo.content_type)
     for f in findings:
         finding = Finding.objects.create(inspection=inspection, loan=loan, region_code=loan.region_code, category=f["category"],
                                          description=f["description"].strip())
