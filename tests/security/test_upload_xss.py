@@ -137,7 +137,7 @@ def test_the_service_reencodes_too_whoever_calls_it(chain, loan):  # noqa: F811
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("content,name", [
-    (PAYLOAD, "photo.jpg"),  # a script named like a photo
+    (PAYLOAD, "<img src=x onerror=alert(1)>.jpg"),  # a script named like a photo (the name is shown escaped)
     (b"GIF89a" + PAYLOAD, "a.gif"),  # a GIF signature and nothing an image decoder can read
     (b"%PDF-1.4\n" + PAYLOAD, "scan.pdf"),  # a type that is not a photo
 ])
@@ -148,7 +148,7 @@ def test_a_non_image_is_refused_with_its_code(client, chain, loan, content, name
     assert exc.value.fields == {"photos": [exc.value.code]}
     r = post_photos(client, chain, loan, SimpleUploadedFile(name, content, content_type="image/jpeg"))
     assert r.status_code == 200 and not Inspection.objects.exists()
-    assert message(exc.value.code) in r.content.decode()
+    assert message(exc.value.code) in r.content.decode() and "<img src=x" not in r.content.decode()
 
 
 @pytest.mark.django_db
@@ -256,6 +256,23 @@ def test_legacy_files_with_a_client_name_are_sniffed_when_served(client, chain, 
     assert r["Content-Type"] == "application/octet-stream" and r["Content-Disposition"].startswith("attachment")
     assert ".html" not in r["Content-Disposition"]
     assert_safe_headers(r)
+
+
+def test_every_file_field_stores_under_a_server_made_name():
+    """Future uploads too (receipts, scans…): a model FileField must name its files with ServerName, so that whatever
+    reaches storage keeps nothing of the client's name; and the admin does not offer a way around accept()."""
+    from django.apps import apps
+    from django.contrib import admin
+    from django.db.models import FileField
+
+    from apps.core.uploads import ServerName
+
+    fields = [f for model in apps.get_models() for f in model._meta.get_fields() if isinstance(f, FileField)]
+    assert {f"{f.model.__name__}.{f.name}" for f in fields} >= {"InspectionPhoto.image", "ImportJob.file"}
+    for f in fields:
+        assert isinstance(f.upload_to, ServerName), f"{f.model.__name__}.{f.name} keeps the client's file name"
+        model_admin = admin.site._registry.get(f.model)
+        assert model_admin is None or f.name in (model_admin.exclude or ()) or f.name in model_admin.readonly_fields
 
 
 # --- in a browser ------------------------------------------------------------------------------------------------
