@@ -20,7 +20,9 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.base import File
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
@@ -169,6 +171,23 @@ def accept(upload, use: Use, field: str | None = None) -> Accepted:
     if use.reencode_image:
         return Accepted(io.BytesIO(reencode_image(upload, kind, field)), JPEG, original_name)
     return Accepted(upload, kind, original_name)  # kept as sent (a workbook cannot be rewritten), streamed to storage
+
+
+class RequestSizeLimit(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: a multipart body declaring more than UPLOAD_MAX_REQUEST_BYTES is refused before
+    any of it is read (Django's own DATA_UPLOAD_MAX_MEMORY_SIZE leaves file parts out, so they would be spooled to disk
+    however large). Django answers RequestDataTooBig with 400, as for its own limit. Without a Content-Length Django
+    reads no multipart body at all."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length > settings.UPLOAD_MAX_REQUEST_BYTES:
+            raise RequestDataTooBig("The request body is larger than UPLOAD_MAX_REQUEST_BYTES.")
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
 @deconstructible

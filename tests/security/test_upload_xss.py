@@ -172,6 +172,13 @@ def test_too_many_bytes_are_refused(chain, loan, settings):  # noqa: F811
 
 
 @pytest.mark.django_db
+def test_a_body_over_the_request_limit_is_refused_before_it_is_read(client, chain, loan, settings):  # noqa: F811
+    settings.UPLOAD_MAX_REQUEST_BYTES = 50_000
+    r = post_photos(client, chain, loan, SimpleUploadedFile("big.png", png() + b"\0" * 60_000))
+    assert r.status_code in (400, 413) and not Inspection.objects.exists()
+
+
+@pytest.mark.django_db
 def test_exif_and_gps_are_dropped_orientation_applied_alpha_flattened_size_bounded(chain, loan, settings):  # noqa: F811
     settings.UPLOAD_IMAGE_MAX_SIDE = 100
     rgba = io.BytesIO()
