@@ -147,7 +147,7 @@ def reencode_image(fileobj, kind: str, field: str | None = None) -> bytes:
         raise
     except Image.DecompressionBombError:
         raise _refuse("image_too_large", field) from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, MemoryError):
+    except Exception:  # whatever a decoder or the EXIF parser throws on hostile bytes: not a photo we can use
         raise _refuse("image_unreadable", field) from None
     return out.getvalue()
 
