@@ -2,7 +2,10 @@
 detected from the bytes and checked against the use's allow-list, the file is stored under a name the server makes,
 photos are re-encoded (decoded, turned upright, metadata dropped, downscaled, written as JPEG), and a stored file is
 served with the type we wrote, inline only for images, with nosniff and a sandboxing CSP. Files stored the old way
-(client-chosen name) are sniffed when served: a non-image goes out as an octet-stream attachment."""
+(client-chosen name) are sniffed when served: a non-image goes out as an octet-stream attachment.
+
+The same hostile files opened by the county head in Chromium: tests/browser/test_upload_xss.py (it lives there to share
+the session's one Playwright browser)."""
 import io
 import re
 import struct
@@ -23,8 +26,6 @@ from apps.households.models import ImportJob
 from apps.postloan import jobs, services
 from apps.postloan.models import Inspection, InspectionPhoto
 from tests.approvals.conftest import chain  # noqa: F401
-from tests.browser.conftest import chromium, page, viewport  # noqa: F401 - the Playwright fixtures, for the browser test
-from tests.browser.support import BROWSER, enter
 from tests.loans.test_loan_account import disbursed
 
 TODAY = timezone.localdate()
@@ -280,34 +281,3 @@ def test_every_file_field_stores_under_a_server_made_name():
         assert isinstance(f.upload_to, ServerName), f"{f.model.__name__}.{f.name} keeps the client's file name"
         model_admin = admin.site._registry.get(f.model)
         assert model_admin is None or f.name in (model_admin.exclude or ()) or f.name in model_admin.readonly_fields
-
-
-# --- in a browser ------------------------------------------------------------------------------------------------
-
-@BROWSER[0]
-@BROWSER[1]
-def test_in_chromium_no_uploaded_script_runs_for_the_county_head(page, chain, loan):  # noqa: F811
-    """New uploads (re-encoded) and legacy rows written straight into storage under a .html name: opened as a page
-    and shown as <img> on the inspection page, none runs its script (which would set window.__pwned and the title,
-    and call /__pwned__)."""
-    inspection = record(chain, loan, SimpleUploadedFile("report.html", hostile_png(), content_type="text/html"))
-    photos = [inspection.photos.get(), legacy_photo(inspection, "report.html", hostile_png()),
-              legacy_photo(inspection, "page.html", LEGACY_HTML)]
-    beacons = []
-    page.on("request", lambda r: "__pwned__" in r.url and beacons.append(r.url))
-    enter(page, chain["county_head"], reverse("postloan:inspection-detail", args=[inspection.pk]))
-    page.wait_for_load_state("networkidle")
-    assert page.locator("[data-testid=photos] img").count() == 3
-    from playwright.sync_api import Error as PlaywrightError
-
-    for photo in photos:
-        url = reverse("postloan:photo", args=[photo.pk])
-        try:
-            response = page.goto(url)
-        except PlaywrightError as exc:  # served as an attachment: Chromium downloads it instead of opening it
-            assert "Download is starting" in str(exc) or "ERR_ABORTED" in str(exc), exc
-            response = None
-        page.wait_for_timeout(300)
-        assert (page.evaluate("() => window.__pwned"), page.title(), beacons) == (None, page.title(), []), url
-        assert page.title() != "PWNED", url
-        assert response is None or "text/html" not in response.headers["content-type"]
