@@ -35,6 +35,12 @@ MESSAGES = {
     "policy_shares_not_one": _("The loss shares must add up to exactly 1 (100%)."),
     "policy_share_outside_scheme": _("A party outside the chosen loss-sharing scheme has a share; set it to 0 or choose another scheme."),
     # import
+    # uploads (apps/core/uploads.py)
+    "upload_empty": _("The file is empty."),
+    "upload_too_large": _("The file is too large."),
+    "upload_type_not_allowed": _("This kind of file is not accepted here."),
+    "image_unreadable": _("The image cannot be read: it is damaged or not a JPEG, PNG, WebP or GIF photo."),
+    "image_too_large": _("The image has too many pixels to be processed; take the photo again at a lower resolution."),
     "import_not_excel": _("The file is not an Excel workbook (.xlsx)."),
     "import_empty": _("The file has no data rows."),
     "import_too_large": _("The file is too large."),

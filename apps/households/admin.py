@@ -46,7 +46,9 @@ class CreditRatingAdmin(admin.ModelAdmin):
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = ["original_name", "state", "total_rows", "error_count", "created_count", "created_by", "created_at"]
-    exclude = ["errors"]  # can hold hundreds of thousands of entries: the import page pages them
+    # errors can hold hundreds of thousands of entries (the import page pages them); the file is only ever written by
+    # the import through apps/core/uploads.py, never replaced by hand here.
+    exclude = ["errors", "file"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user).defer("errors")

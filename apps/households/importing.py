@@ -26,7 +26,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connectio
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from apps.core import idnumber
+from apps.core import idnumber, uploads
 from apps.core.errors import DomainError
 from apps.regions.models import PREFIX_LENGTH, Level, Region, level_of
 
@@ -792,17 +792,20 @@ def _estimate_rows(job: ImportJob) -> int:
         f.close()
 
 
+# The import's own codes for the upload refusals (they name the register file in the job's history).
+UPLOAD_CODES = {"upload_empty": "import_empty", "upload_too_large": "import_too_large", "upload_type_not_allowed": "import_not_excel"}
+
+
 def household_import_start(actor, upload) -> ImportJob:
     """Store the upload as an ImportJob and validate it: in the request when it is small, else in a task."""
     _require(actor)
     job = ImportJob(created_by=actor, region_code=padded_scope(actor.scope_prefix),
                     original_name=(getattr(upload, "name", "") or "upload.xlsx")[-200:])
-    size = getattr(upload, "size", None) or 0
-    if size > settings.IMPORT_MAX_FILE_BYTES:
-        return _finish_invalid(job, "import_too_large")
-    if size == 0:
-        return _finish_invalid(job, "import_empty")
-    job.file.save(job.original_name.rsplit("/", 1)[-1] or "upload.xlsx", upload, save=False)
+    try:
+        accepted = uploads.accept(upload, uploads.REGISTER_IMPORT)  # an .xlsx by its bytes, under a server-made name
+    except DomainError as exc:
+        return _finish_invalid(job, UPLOAD_CODES.get(exc.code, exc.code))
+    job.file.save(accepted.name, accepted, save=False)
     job.save()
     try:
         estimate = _estimate_rows(job)

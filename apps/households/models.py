@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import ScopedModel, prefix_index
+from apps.core.uploads import ServerName
 from apps.regions.models import Level, Region
 
 
@@ -188,8 +189,8 @@ class ImportJob(ScopedModel):
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
 
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=200)
+    file = models.FileField(_("file"), upload_to=ServerName("imports"))
+    original_name = models.CharField(_("file name"), max_length=200)  # the client's, for display only: never a path
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.VALIDATING)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)

@@ -6,6 +6,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from apps.accounts.models import Bank
 from apps.core.scoping import ScopedModel, prefix_index
+from apps.core.uploads import ServerName
 from apps.loans.models import Loan
 
 
@@ -96,12 +97,17 @@ class Inspection(ScopedModel):
 
 
 def photo_path(instance, filename):
+    """Kept for the initial migration only: it stored the client's file name. New photos use ServerName."""
     return f"inspections/{instance.inspection.done_on:%Y/%m}/{instance.inspection_id}-{filename}"
 
 
 class InspectionPhoto(models.Model):
+    """A photo as apps/core/uploads.py re-encoded it. Rows stored before that keep a client-chosen name and no
+    content_type: they are served with the type sniffed from their bytes."""
+
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(upload_to=photo_path)
+    image = models.FileField(upload_to=ServerName("inspections"))
+    content_type = models.CharField(max_length=100, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
 

@@ -12,6 +12,7 @@ from django_fsm import TransitionNotAllowed
 from apps.accounts.models import User
 from apps.accounts.notifications import notify
 from apps.accounts.roles import Role
+from apps.core import uploads
 from apps.core.dates import business_today, check_business_date
 from apps.core.errors import Conflict, DomainError
 from apps.loans.models import Loan
@@ -164,6 +165,10 @@ def inspection_record(actor, loan, *, done_on: dt.date, actual_use: str, use_mat
         problems["production_status"] = ["household_field_missing"]
     if not inspectors.strip():
         problems["inspectors"] = ["household_field_missing"]
+    try:
+        photos = [uploads.accept(p, uploads.PHOTO) for p in photos]  # re-encoded under server names, before any write
+    except DomainError as exc:
+        problems["photos"] = [exc.code]
     findings = [f for f in (findings or []) if f.get("category")]
     for idx, f in enumerate(findings):
         if f["category"] not in FindingCategory.values:
@@ -184,8 +189,8 @@ def inspection_record(actor, loan, *, done_on: dt.date, actual_use: str, use_mat
         latitude=latitude, longitude=longitude, accuracy_m=accuracy_m, location_suspect=suspect, client_id=client_id[:64],
         recorded_by=actor,
     )
-    for upload in photos:
-        inspection.photos.create(image=upload)
+    for photo in photos:
+        inspection.photos.create(image=photo, content_type=photo.content_type)
     for f in findings:
         finding = Finding.objects.create(inspection=inspection, loan=loan, region_code=loan.region_code, category=f["category"],
                                          description=f["description"].strip())

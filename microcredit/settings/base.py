@@ -127,6 +127,16 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads (apps/core/uploads.py): photos are re-encoded as JPEG, at most UPLOAD_IMAGE_MAX_SIDE px on the long side; an
+# image whose header declares more than UPLOAD_IMAGE_MAX_PIXELS pixels is refused before it is decoded.
+# A multipart body above this is refused before it is read (10 photos of UPLOAD_PHOTO_MAX_BYTES fit; so does an import).
+UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("UPLOAD_MAX_REQUEST_BYTES", str(110 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = ["apps.core.uploads.RequestSizeLimit", "django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+UPLOAD_PHOTO_MAX_BYTES = int(os.environ.get("UPLOAD_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", str(50_000_000)))
+UPLOAD_IMAGE_MAX_SIDE = int(os.environ.get("UPLOAD_IMAGE_MAX_SIDE", "2560"))
+UPLOAD_IMAGE_JPEG_QUALITY = int(os.environ.get("UPLOAD_IMAGE_JPEG_QUALITY", "85"))
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(40 * 1024 * 1024)))
 # Files with more rows than this are validated and committed by a Celery task.
 # List counts at or above this many rows are cached this long (apps/core/paging.py).

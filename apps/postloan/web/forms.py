@@ -3,14 +3,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import uploads
+from apps.core.errors import DomainError
 from apps.core.forms import BusinessDateInput, StyledFormMixin
 
 from ..models import CollectionLog, FindingCategory
 from ..services import RECT_STEPS
 
 MAX_PHOTOS = 10
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 FINDING_ROWS = 3
 YES_NO = [("1", _("Yes")), ("0", _("No"))]
 
@@ -35,7 +35,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Several photos from the tablet's camera; each is checked to be a real image of a common format."""
+    """Several photos from the tablet's camera, each accepted by apps/core/uploads.py (detected type, size, re-encoded
+    as a clean JPEG under a server-made name): the form names the photo that was refused."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}))
@@ -45,24 +46,13 @@ class PhotosField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if len(files) > MAX_PHOTOS:
             raise forms.ValidationError(_("At most %(n)d photos per inspection.") % {"n": MAX_PHOTOS})
-        return [self._image(super(PhotosField, self).clean(f, initial)) for f in files]
-
-    @staticmethod
-    def _image(upload):
-        from PIL import Image
-
-        if upload.size > MAX_PHOTO_BYTES:
-            raise forms.ValidationError(_("The photo %(name)s is larger than 10 MB.") % {"name": upload.name})
-        try:
-            with Image.open(upload) as img:
-                fmt = img.format
-                img.verify()
-        except Exception:
-            fmt = None
-        if fmt not in IMAGE_FORMATS:
-            raise forms.ValidationError(_("%(name)s is not a photo (JPEG, PNG or WebP).") % {"name": upload.name})
-        upload.seek(0)
-        return upload
+        accepted = []
+        for f in files:
+            try:
+                accepted.append(uploads.accept(super().clean(f, initial), uploads.PHOTO))
+            except DomainError as exc:
+                raise forms.ValidationError(_("%(name)s: %(problem)s") % {"name": f.name, "problem": exc.detail}) from None
+        return accepted
 
 
 def _coordinate(value, places: str):

@@ -4,7 +4,6 @@ rectification, withdrawals and their follow-up, collection notices and logs, the
 Every object is looked up through `visible_to(user)` first (another county or bank → 404), and only then is the
 user's role checked for the action (→ 403)."""
 import datetime as dt
-import mimetypes
 import uuid
 from decimal import Decimal
 
@@ -12,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Sum
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.views.generic import TemplateView, View
 from apps.accounts.models import Notification
 from apps.accounts.roles import Role
 from apps.accounts.web.views import CapabilityRequiredMixin
+from apps.core import uploads
 from apps.core.errors import DomainError
 from apps.core.forms import add_domain_errors
 from apps.core.messages import message
@@ -259,13 +259,10 @@ class PhotoView(CapabilityRequiredMixin, View):
         if photo is None:
             raise Http404
         try:
-            handle = photo.image.open("rb")
+            response = uploads.file_response(photo.image, photo.content_type, download_name=f"photo-{photo.pk}")
         except (FileNotFoundError, ValueError):
             raise Http404 from None
-        content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-        response = FileResponse(handle, content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
-        response["X-Content-Type-Options"] = "nosniff"
         return response
 
 
