@@ -107,6 +107,17 @@ MESSAGES = {
     "notice_already_signed": _("The receipt of this notice is already recorded."),
     "notice_receipt_invalid": _("Give who signed and a date between the issue date and today."),
     "invalid_choice": _("Not one of the allowed choices."),
+    # query strings, URLs and bodies
+    "invalid_filter": _("A filter value is not valid; it was not applied."),
+    "filter_date_invalid": _("Not a valid date: use YYYY-MM-DD, a year between 1900 and 2999."),
+    "filter_month_invalid": _("Not a valid month: use YYYY-MM, a year between 1900 and 2999."),
+    "filter_boolean_invalid": _("Use true or false."),
+    "filter_number_invalid": _("Not a valid number: use the digits 0-9."),
+    "filter_region_code_invalid": _("A region code has up to 12 digits."),
+    "filter_too_long": _("This value is too long."),
+    "control_characters": _("Control characters are not allowed."),
+    "bad_request_characters": _("The address contains characters that are not allowed."),
+    "request_too_large": _("The request is too large."),
     # generic
     "not_found": _("Not found."),
     "permission_denied": _("You do not have permission to do this."),
