@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self):
-        from . import numbers
+        from . import inputs
 
-        numbers.install()
+        inputs.install()

@@ -18,6 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django_filters import rest_framework as drf_filters
+from drf_spectacular.utils import extend_schema_field
 
 from .errors import DomainError
 from .messages import MESSAGES, message
@@ -143,6 +144,7 @@ def query_id(params, name: str) -> int | None:
         return None
 
 
+@extend_schema_field({"type": "string", "maxLength": TEXT_MAX_LENGTH})
 class CharFilter(django_filters.CharFilter):
     field_class = TextField
 
@@ -155,6 +157,7 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class IdFilter(django_filters.Filter):
     field_class = IdField
 
@@ -167,6 +170,7 @@ class ChoiceFilter(django_filters.ChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{1,12}$"})
 class RegionCodeFilter(django_filters.CharFilter):
     """A region code prefix: up to 12 ASCII digits (9 = a township, 12 = a village)."""
 
@@ -179,6 +183,7 @@ class RegionCodeFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2024-06"})
 class MonthFilter(django_filters.Filter):
     field_class = MonthField
 

@@ -208,3 +208,26 @@ def test_oversized_form_body_is_413_page(env):  # noqa: F811
                            "reason=" + "x" * 4096, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
     assert "text/html" in response["Content-Type"]
+
+
+def test_full_width_dates_in_bodies_are_refused(env):  # noqa: F811
+    api = _api(env["owners"][Role.BANK_OFFICER])
+    response = api.post(reverse("loan-repayments", kwargs={"pk": env["loan"].pk}),
+                        {"paid_on": "２０２４-07-01", "principal": "12"}, format="json")
+    assert response.status_code == 400 and "paid_on" in response.json()["fields"], response.content
+    assert not env["loan"].repayments.exists()
+
+
+@pytest.mark.parametrize("text", ["因灾\x1b[31m", "因灾\x08", "\x7f因灾"])
+def test_control_characters_in_text_bodies_are_refused(env, text):  # noqa: F811
+    api = _api(env["owners"][Role.BANK_OFFICER])
+    response = api.post(reverse("loan-deferral-requests", kwargs={"pk": env["loan"].pk}),
+                        {"new_maturity_on": "2025-12-03", "reason": text}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"]["reason"][0]["code"] == "control_characters"
+
+
+def test_line_breaks_and_tabs_stay_allowed_in_text(env):  # noqa: F811
+    from apps.core.inputs import TEXT_CONTROL_CHARACTERS
+
+    assert not TEXT_CONTROL_CHARACTERS.search("第一行\r\n第二行\t备注")
