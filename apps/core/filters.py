@@ -163,11 +163,7 @@ class IdFilter(django_filters.Filter):
 
 
 class ChoiceFilter(django_filters.ChoiceFilter):
-    """A closed set of values; anything else is `invalid_choice`."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid_choice": message("invalid_choice")})
-        super().__init__(*args, **kwargs)
+    """A closed set of values; anything else is `invalid_choice` (a code the catalogue has)."""
 
 
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{1,12}$"})
@@ -235,7 +231,7 @@ class FilterBackend(drf_filters.DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
-        refused = filterset.refused()
-        if refused:
-            raise DomainError("invalid_filter", fields=refused)
+        problems = filterset.refused()
+        if problems:
+            raise DomainError("invalid_filter", fields=problems)
         return filterset.qs
