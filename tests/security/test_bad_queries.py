@@ -231,3 +231,19 @@ def test_line_breaks_and_tabs_stay_allowed_in_text(env):  # noqa: F811
     from apps.core.inputs import TEXT_CONTROL_CHARACTERS
 
     assert not TEXT_CONTROL_CHARACTERS.search("第一行\r\n第二行\t备注")
+
+
+def test_html_forms_refuse_full_width_numbers_and_dates(env):  # noqa: F811
+    from apps.loans.web.forms import RepaymentForm
+
+    form = RepaymentForm({"paid_on": "２０２４-07-01", "principal": "１２", "interest": "0", "penalty": "0"})
+    assert not form.is_valid() and {"paid_on", "principal"} <= set(form.errors)
+    assert RepaymentForm({"paid_on": "2024-07-01", "principal": "12", "interest": "0", "penalty": "0"}).is_valid()
+
+
+def test_id_numbers_keep_accepting_full_width_digits(env):  # noqa: F811
+    """The documented exception: an ID number is text, normalised (core.idnumber), not a number field."""
+    head_id = env["household"].head_id_number
+    full_width = head_id.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    response = _api(env["owners"][Role.COUNTY_OFFICER]).get(reverse("household-list"), {"q": full_width})
+    assert response.status_code == 200 and [h["id"] for h in response.json()["results"]] == [env["household"].pk]
