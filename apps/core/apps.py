@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "apps.core"
     verbose_name = "核心"
+
+    def ready(self):
+        from . import inputs
+
+        inputs.install()

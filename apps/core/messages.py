@@ -119,6 +119,17 @@ MESSAGES = {
     "date_before_disbursement": _("%(label)s cannot be earlier than the disbursement date (%(limit)s)."),
     "date_before_withdrawal": _("%(label)s cannot be earlier than the withdrawal date (%(limit)s)."),
     "date_before_notice": _("%(label)s cannot be earlier than the date the notice was issued (%(limit)s)."),
+    # query strings, URLs and bodies
+    "invalid_filter": _("A filter value is not valid; it was not applied."),
+    "filter_date_invalid": _("Not a valid date: use YYYY-MM-DD, a year between 1900 and 2999."),
+    "filter_month_invalid": _("Not a valid month: use YYYY-MM, a year between 1900 and 2999."),
+    "filter_boolean_invalid": _("Use true or false."),
+    "filter_number_invalid": _("Not a valid number: use the digits 0-9."),
+    "filter_region_code_invalid": _("A region code has up to 12 digits."),
+    "filter_too_long": _("This value is too long."),
+    "control_characters": _("Control characters are not allowed."),
+    "bad_request_characters": _("The address contains characters that are not allowed."),
+    "request_too_large": _("The request is too large."),
     # generic
     "not_found": _("Not found."),
     "permission_denied": _("You do not have permission to do this."),

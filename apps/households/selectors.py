@@ -24,11 +24,11 @@ def household_list(actor, *, q: str = "", village: str = "", status: str = "", g
     if grade:
         qs = qs.filter(credit_grade=("" if grade == "none" else grade))
     if rating_due_on and getattr(actor, "scope_prefix", None) is not None:
-        qs = qs.filter(rating_due_q(_narrowest(actor.scope_prefix, village), rating_due_on))
+        qs = qs.filter(rating_due_q(narrowest(actor.scope_prefix, village), rating_due_on))
     return qs
 
 
-def _narrowest(scope: str | None, village: str) -> str:
+def narrowest(scope: str | None, village: str) -> str:
     """The longer of the actor's scope and the place filter when one contains the other (else the scope: the two
     together match nothing anyway)."""
     scope = scope or ""

@@ -9,24 +9,6 @@ from . import policy
 from .models import ACTIVE_STATES, Change, Loan, LoanState, TermChange
 
 
-def loan_list(actor, *, state: str = "", village: str = "", maturity_from=None, maturity_to=None, overdue: bool | None = None,
-              today: dt.date | None = None):
-    qs = Loan.objects.visible_to(actor)
-    if state:
-        qs = qs.filter(state=state)
-    if village:
-        qs = qs.filter(region_code__startswith=village)
-    if maturity_from:
-        qs = qs.filter(maturity_on__gte=maturity_from)
-    if maturity_to:
-        qs = qs.filter(maturity_on__lte=maturity_to)
-    if overdue is not None and today is not None:
-        # Principal overdue is a set query; interest overdue needs the schedule and is shown per loan.
-        cond = {"state__in": ACTIVE_STATES, "maturity_on__lt": today}
-        qs = qs.filter(**cond) if overdue else qs.exclude(**cond)
-    return qs
-
-
 def loan_policy(loan: Loan, today: dt.date):
     """Contracts signed up to 2020-12-31 keep the policy in force when signed for their whole life (001 §一)."""
     on = loan.signed_on if loan.signed_on <= policy.BENCHMARK_UNTIL else today

@@ -1,8 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from apps.core.api.routers import Router
 
 from .views import ApplicationViewSet, LoanRenewApi
 
-router = SimpleRouter()
+router = Router()
 router.register("applications", ApplicationViewSet, basename="application")
 urlpatterns = router.urls + [path("loans/<int:pk>/renew/", LoanRenewApi.as_view(), name="loan-renew")]

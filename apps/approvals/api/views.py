@@ -1,6 +1,5 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,22 +10,12 @@ from apps.loans.api.serializers import LoanSerializer
 from apps.loans.models import Loan
 
 from .. import services
-from ..models import Application, ReviewDecision, State
+from ..filters import ApplicationFilter
+from ..models import Application, ReviewDecision
 from .serializers import ApplicationSerializer, BankApproveSerializer, CommentSerializer, RenewSerializer
 
 ERRORS = {400: OpenApiResponse(description="规则不满足：{code, detail, fields}"), 403: OpenApiResponse(description="角色或层级不符"),
           404: OpenApiResponse(description="不存在或不在可见范围"), 409: OpenApiResponse(description="状态已变化或不允许此操作")}
-
-
-class ApplicationFilter(filters.FilterSet):
-    state = filters.ChoiceFilter(choices=State.choices)
-    village = filters.CharFilter(field_name="region_code", lookup_expr="startswith")
-    applied_from = filters.DateFilter(field_name="applied_on", lookup_expr="gte")
-    applied_to = filters.DateFilter(field_name="applied_on", lookup_expr="lte")
-
-    class Meta:
-        model = Application
-        fields = ["state", "village", "applied_from", "applied_to"]
 
 
 @extend_schema_view(

@@ -9,6 +9,7 @@ from django.views.generic import TemplateView, View
 from apps.accounts.models import Bank, CountyBank
 from apps.accounts.roles import Role
 from apps.accounts.web.views import CapabilityRequiredMixin
+from apps.core import filters
 from apps.core.errors import DomainError
 from apps.core.forms import add_domain_errors
 from apps.core.messages import message
@@ -17,6 +18,7 @@ from apps.households.models import Household
 from apps.loans.models import Loan
 
 from .. import policy, services
+from ..filters import ApplicationFilter
 from ..models import ACTING_LEVEL, OPEN_STATES, Application, Level, ReviewBatch, ReviewDecision, State
 from .forms import ActionForm, ApplicationForm, RenewForm
 
@@ -76,7 +78,7 @@ class BatchApproveView(CapabilityRequiredMixin, View):
     capability = "application.view"
 
     def post(self, request):
-        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isascii() and i.isdigit()]
         apps = list(Application.objects.visible_to(request.user).filter(pk__in=ids))
         try:
             batch = services.application_batch_approve(request.user, apps, comment=request.POST.get("comment", ""))
@@ -96,16 +98,11 @@ class ApplicationListView(CapabilityRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        params = self.request.GET
-        qs = Application.objects.visible_to(self.request.user).select_related("household", "borrower", "bank")
-        state = params.get("state", "")
-        if state in State.values:
-            qs = qs.filter(state=state)
-        q = params.get("q", "").strip()
-        if q:
-            qs = qs.filter(Q(household__head_name__startswith=q) | Q(borrower__name__startswith=q) | Q(borrower__id_number=q.upper()))
-        pages = paginate(self.request, qs.order_by("-applied_on", "-id"))
-        ctx.update(pages, applications=pages["page_obj"].object_list, states=State.choices, state=state, q=q)
+        found = filters.bind(ApplicationFilter, self.request,
+                             Application.objects.visible_to(self.request.user).select_related("household", "borrower", "bank"))
+        pages = paginate(self.request, found.qs.order_by("-applied_on", "-id"))
+        ctx.update(pages, applications=pages["page_obj"].object_list, states=State.choices, filter=found,
+                   filter_errors=found.filter_errors)
         return ctx
 
 
@@ -114,7 +111,7 @@ class ApplicationCreateView(CapabilityRequiredMixin, TemplateView):
     template_name = "approvals/create.html"
 
     def _context(self, request, form=None):
-        household = get_object_or_404(Household.objects.visible_to(request.user), pk=request.GET.get("household") or 0)
+        household = get_object_or_404(Household.objects.visible_to(request.user), pk=filters.query_id(request.GET, "household") or 0)
         self.require("application.create")
         lending = CountyBank.objects.filter(county__code=household.region_code[:6] + "000000")
         banks = Bank.objects.filter(pk__in=lending.values("bank"))

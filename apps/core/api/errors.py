@@ -7,7 +7,7 @@ JSON under /api/ and Django's HTML pages (templates/404.html, 500.html) everywhe
 import sys
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.signals import got_request_exception
 from django.http import Http404, JsonResponse
 from django.utils.log import log_response
@@ -68,6 +68,8 @@ def exception_handler(exc, context):
             for k, v in exc.fields.items()
         }
         return Response(error_body(exc.code, exc.detail, fields), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):  # a multipart body's fields over DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(error_body("request_too_large", message("request_too_large")), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -1,7 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from apps.core.api.routers import Router
 
 from .views import HouseholdViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("households", HouseholdViewSet, basename="household")
 urlpatterns = router.urls

@@ -1,28 +1,13 @@
 from django.db.models import Prefetch
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 
 from apps.core.api.permissions import CapabilityPermission
 
-from .. import selectors, services
-from ..models import Household, Member, Status
+from .. import services
+from ..filters import HouseholdFilter
+from ..models import Household, Member
 from .serializers import HouseholdListSerializer, HouseholdSerializer
-
-
-class HouseholdFilter(filters.FilterSet):
-    q = filters.CharFilter(method="search", label="姓名（前缀）或身份证号")
-    village = filters.CharFilter(field_name="region_code", lookup_expr="startswith", label="区划代码前缀（乡 9 位 / 村 12 位）")
-    status = filters.ChoiceFilter(choices=Status.choices)
-    credit_grade = filters.CharFilter()
-    rated_before = filters.DateFilter(field_name="rated_on", lookup_expr="lt")
-
-    class Meta:
-        model = Household
-        fields = ["q", "village", "status", "credit_grade", "rated_before"]
-
-    def search(self, queryset, name, value):
-        return selectors.household_search(queryset, value)
 
 
 @extend_schema_view(

@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from apps.accounts.web.views import CapabilityRequiredMixin
+from apps.core import filters
 from apps.core.errors import DomainError
 from apps.core.messages import message
 
 from .. import exporting, importing, selectors
-from ..models import ImportJob, Status
-from .views import region_filter
+from ..filters import HouseholdFilter
+from ..models import Household, ImportJob
 
 ERRORS_PER_PAGE = 100
 RUNNING = (ImportJob.State.VALIDATING, ImportJob.State.IMPORTING)
@@ -153,20 +154,16 @@ class HouseholdExportView(CapabilityRequiredMixin, View):
     capability = "household.export"
 
     def get(self, request):
-        params = request.GET
-        filters = {
-            "q": params.get("q", "").strip(),
-            "village": region_filter(params, request.user.scope_prefix)["region"],
-            "status": params.get("status", "") if params.get("status") in Status.values else "",
-            "grade": params.get("grade", "") if params.get("grade") in {"AAA", "AA", "A", "none"} else "",
-            "rating_due_on": timezone.localdate() if params.get("rating_due") == "1" else None,
-        }
-        rows = selectors.household_list(request.user, **filters).count()
+        found = filters.bind(HouseholdFilter, request, Household.objects.none())
+        selection = found.selection()
+        if found.filter_errors:  # the list page says which filter it could not read; nothing is exported blindly
+            return redirect(reverse("households:list") + f"?{request.GET.urlencode()}")
+        rows = selectors.household_list(request.user, **selection).count()
         if rows > settings.EXPORT_MAX_ROWS:
             messages.error(request, message("export_too_large"))
             query = request.GET.urlencode()
             return redirect(reverse("households:list") + (f"?{query}" if query else ""))
-        out = exporting.household_export(request.user, **filters)
+        out = exporting.household_export(request.user, **selection)
         name = f"households-{timezone.localdate():%Y%m%d}.xlsx"
         return FileResponse(out, as_attachment=True, filename=name,
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from apps.accounts.web.views import CapabilityRequiredMixin
+from apps.core import filters
 from apps.core.errors import DomainError
 from apps.core.forms import add_domain_errors
 from apps.core.messages import message
@@ -18,6 +19,7 @@ from apps.regions.models import Level, Region
 from apps.regions.selectors import policy_for, villages_under
 
 from .. import policy, selectors, services
+from ..filters import HouseholdFilter, region_filter
 from ..models import CreditGrade, Household, Relation, Status
 from .forms import HouseholdForm, MemberFormSet, RatingForm
 
@@ -29,32 +31,6 @@ def get_household_or_404(actor, pk) -> Household:
         return selectors.household_get(actor, pk)
     except Household.DoesNotExist:
         raise Http404 from None
-
-
-def region_filter(params, scope: str | None) -> dict:
-    """The register's place filters: `township` (9-digit prefix) and `village` (12-digit code), as the dependent selects
-    post them. A village outside the chosen township is dropped (the township changed and the village list was not
-    reloaded); a village alone brings its township. A 9-digit `village` is a township (older links); other digit
-    prefixes pass through as in the API. A place outside the user's `scope` is ignored, as the selects cannot show it.
-    `region` is the code prefix to filter by."""
-    township = params.get("township", "").strip()
-    village = params.get("village", "").strip()
-    township = township if len(township) == 9 and township.isdigit() else ""
-    if not village.isdigit() or len(village) > 12:
-        village = ""
-    elif len(village) == 9:
-        township, village = township or village, ""
-    if township and village and not village.startswith(township):
-        village = ""
-    if len(village) == 12 and not township:
-        township = village[:9]
-
-    def visible(code):
-        return scope is not None and (code.startswith(scope) or scope.startswith(code))
-
-    township = township if township and visible(township) else ""
-    village = village if village and visible(village) else ""
-    return {"township": township, "village": village, "region": village or township}
 
 
 def township_options(user):
@@ -99,22 +75,18 @@ class HouseholdListView(CapabilityRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        user, params = self.request.user, self.request.GET
-        place = region_filter(params, user.scope_prefix)
-        filters = {
-            "q": params.get("q", "").strip(),
-            "township": place["township"],
-            "village": place["village"],
-            "status": params.get("status", "") if params.get("status") in Status.values else "",
-            "grade": params.get("grade", "") if params.get("grade") in {"AAA", "AA", "A", "none"} else "",
-        }
-        rating_due = params.get("rating_due") == "1"
-        qs = selectors.household_list(user, q=filters["q"], village=place["region"], status=filters["status"],
-                                      grade=filters["grade"], rating_due_on=timezone.localdate() if rating_due else None)
+        user = self.request.user
+        found = filters.bind(HouseholdFilter, self.request, Household.objects.none())
+        selection = found.selection()
+        place = found.place
+        qs = selectors.household_list(user, **selection)
         qs = qs.select_related("village", "village__parent").order_by("region_code", "head_name", "id")
         pages = paginate(self.request, qs, PAGE_SIZE)
         ctx.update(
-            pages, households=pages["page_obj"].object_list, filters=filters, rating_due=rating_due,
+            pages, households=pages["page_obj"].object_list, rating_due=bool(selection["rating_due_on"]),
+            filters={"q": selection["q"], "township": place["township"], "village": place["village"],
+                     "status": selection["status"], "grade": selection["grade"]},
+            filter_errors=found.filter_errors,
             statuses=Status.choices, grades=[("AAA", "AAA"), ("AA", "AA"), ("A", "A"), ("none", _("Not rated"))],
             townships=township_options(user), villages=village_options(user, place["township"]),
             need_township=not place["township"] and len(user.scope_prefix or "") < 9,

@@ -1,7 +1,5 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import services
-from ..models import ACTIVE_STATES, Change, Loan, LoanState, Repayment, TermChange
+from ..filters import LoanFilter
+from ..models import Change, Loan, Repayment, TermChange
 from .serializers import (
     DecideSerializer,
     DeferralRequestSerializer,
@@ -24,22 +23,6 @@ from .serializers import (
 
 ERRORS = {400: OpenApiResponse(description="规则不满足：{code, detail, fields}"), 403: OpenApiResponse(description="角色不符"),
           404: OpenApiResponse(description="不存在或不在可见范围（含他行贷款）"), 409: OpenApiResponse(description="状态不允许或并发冲突")}
-
-
-class LoanFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(field_name="state", choices=LoanState.choices)
-    village = filters.CharFilter(field_name="region_code", lookup_expr="startswith", help_text="区划代码前缀")
-    maturity_from = filters.DateFilter(field_name="maturity_on", lookup_expr="gte")
-    maturity_to = filters.DateFilter(field_name="maturity_on", lookup_expr="lte")
-    overdue = filters.BooleanFilter(method="filter_overdue", help_text="本金逾期（到期未还）")
-
-    class Meta:
-        model = Loan
-        fields = ["status", "village", "maturity_from", "maturity_to", "overdue"]
-
-    def filter_overdue(self, qs, name, value):
-        cond = {"state__in": ACTIVE_STATES, "maturity_on__lt": timezone.localdate()}
-        return qs.filter(**cond) if value else qs.exclude(**cond)
 
 
 @extend_schema_view(list=extend_schema(summary="贷款列表（银行用户仅本行）"), retrieve=extend_schema(summary="贷款详情：还款计划、逾期、还款记录"))

@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from apps.accounts.web.views import CapabilityRequiredMixin
+from apps.core import filters
 from apps.core.errors import DomainError
 from apps.core.web import error_text, paginate
 
 from .. import selectors, services
+from ..filters import LoanFilter
 from ..models import ACTIVE_STATES, Loan, LoanState, PublicNotice, Repayment, TermChange
 from .forms import DecideForm, DisburseForm, RepaymentForm, TermChangeForm
 
@@ -35,19 +37,10 @@ class LoanListView(CapabilityRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        p = self.request.GET
-        today = timezone.localdate()
-        state = p.get("state", "") if p.get("state") in LoanState.values else ""
-        overdue = {"1": True, "0": False}.get(p.get("overdue", ""))
-        qs = selectors.loan_list(self.request.user, state=state, village=p.get("village", "").strip(),
-                                 maturity_from=p.get("maturity_from") or None, maturity_to=p.get("maturity_to") or None,
-                                 overdue=overdue, today=today)
-        q = p.get("q", "").strip()
-        if q:
-            qs = qs.filter(borrower__name__startswith=q) | qs.filter(contract_no=q)
-        pages = paginate(self.request, qs.select_related("borrower", "bank").order_by("-signed_on", "-id"))
-        ctx.update(pages, loans=pages["page_obj"].object_list, states=LoanState.choices, state=state, q=q, today=today,
-                   overdue=p.get("overdue", ""))
+        found = filters.bind(LoanFilter, self.request, Loan.objects.visible_to(self.request.user))
+        pages = paginate(self.request, found.qs.select_related("borrower", "bank").order_by("-signed_on", "-id"))
+        ctx.update(pages, loans=pages["page_obj"].object_list, states=LoanState.choices, filter=found,
+                   filter_errors=found.filter_errors, today=timezone.localdate())
         return ctx
 
 
@@ -149,7 +142,7 @@ class NoticePublishView(CapabilityRequiredMixin, View):
 
     def post(self, request):
         village = request.POST.get("village", "")
-        if not (len(village) == 12 and village.isdigit()):
+        if not (len(village) == 12 and village.isascii() and village.isdigit()):
             raise Http404
         try:
             notice = services.notice_publish(request.user, village)

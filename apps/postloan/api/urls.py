@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from apps.core.api.routers import Router
 
 from .views import CollectionNoticeViewSet, LoanWithdrawalsApi, WithdrawalViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("withdrawals", WithdrawalViewSet, basename="withdrawal")
 router.register("collection-notices", CollectionNoticeViewSet, basename="collection-notice")
 # The loans app's router owns "loans/": the withdrawal POST on a loan is a separate path.

@@ -1,10 +1,7 @@
 """The bank's post-loan API: withdrawals (idempotent on the bank's reference) and their follow-up, collection
 notices and their signed receipts. Every lookup goes through `visible_to`: another county's or another bank's
 object answers 404."""
-import datetime as dt
-
 from django.shortcuts import get_object_or_404
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +11,7 @@ from rest_framework.views import APIView
 from apps.loans.models import Loan
 
 from .. import services
+from ..filters import CollectionNoticeFilter, WithdrawalFilter
 from ..models import CollectionNotice, Withdrawal
 from .serializers import (
     CollectionNoticeSerializer,
@@ -25,28 +23,6 @@ from .serializers import (
 
 ERRORS = {400: OpenApiResponse(description="规则不满足：{code, detail, fields}"), 403: OpenApiResponse(description="角色不符"),
           404: OpenApiResponse(description="不存在或不在可见范围（含他行贷款）"), 409: OpenApiResponse(description="状态不允许（如已跟进、已签收）")}
-
-
-class WithdrawalFilter(filters.FilterSet):
-    follow_up = filters.ChoiceFilter(choices=[("pending", "待跟进"), ("done", "已跟进"), ("none", "无需跟进")], method="filter_follow_up",
-                                     help_text="pending 待跟进；done 已跟进；none 无需跟进")
-    month = filters.CharFilter(method="filter_month", help_text="支取月份 YYYY-MM")
-    loan = filters.NumberFilter(field_name="loan_id")
-
-    class Meta:
-        model = Withdrawal
-        fields = ["follow_up", "month", "loan"]
-
-    def filter_follow_up(self, qs, name, value):
-        return qs.filter(follow_up="" if value == "none" else value)
-
-    def filter_month(self, qs, name, value):
-        try:
-            start = dt.date.fromisoformat(f"{value}-01")
-        except ValueError:
-            return qs.none()
-        end = (start + dt.timedelta(days=32)).replace(day=1)
-        return qs.filter(withdrawn_on__gte=start, withdrawn_on__lt=end)
 
 
 class LoanWithdrawalsApi(APIView):
@@ -78,16 +54,6 @@ class WithdrawalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         withdrawal = services.withdrawal_follow_up(request.user, withdrawal, **data.validated_data)
         return Response(WithdrawalSerializer(self.get_queryset().get(pk=withdrawal.pk)).data)
-
-
-class CollectionNoticeFilter(filters.FilterSet):
-    kind = filters.ChoiceFilter(choices=CollectionNotice.Kind.choices)
-    unsigned = filters.BooleanFilter(field_name="receipt_signed_on", lookup_expr="isnull", help_text="true：尚未签收")
-    loan = filters.NumberFilter(field_name="loan_id")
-
-    class Meta:
-        model = CollectionNotice
-        fields = ["kind", "unsigned", "loan"]
 
 
 @extend_schema_view(list=extend_schema(summary="催收通知书（到期/逾期）；unsigned=true 为尚未签收"),

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Prefetch, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -23,7 +23,7 @@ from django.views.generic import TemplateView, View
 from apps.accounts.models import Notification
 from apps.accounts.roles import Role
 from apps.accounts.web.views import CapabilityRequiredMixin
-from apps.core import uploads
+from apps.core import filters, uploads
 from apps.core.errors import DomainError
 from apps.core.forms import add_domain_errors
 from apps.core.messages import message
@@ -34,6 +34,7 @@ from apps.regions.models import Region
 from apps.regions.selectors import policy_for
 
 from .. import documents, policy, services
+from ..filters import CollectionNoticeFilter, WithdrawalFilter
 from ..models import (
     BulletinRow,
     CollectionCase,
@@ -336,13 +337,6 @@ class FindingStepView(CapabilityRequiredMixin, View):
 
 # --- withdrawals -----------------------------------------------------------------------------------------------
 
-def _month(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value + "-01") if value else None
-    except ValueError:
-        return None
-
-
 class WithdrawalListView(CapabilityRequiredMixin, TemplateView):
     capability = "loan.view"
     template_name = "postloan/withdrawals.html"
@@ -350,24 +344,12 @@ class WithdrawalListView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET
-        qs = Withdrawal.objects.visible_to(self.request.user).select_related(*LOAN_RELATED)
-        follow_up = params.get("follow_up", "")
-        if follow_up in ("pending", "done"):
-            qs = qs.filter(follow_up=follow_up)
-        elif follow_up == "none":
-            qs = qs.filter(follow_up="")
-        kind = params.get("kind", "")
-        if kind == "large":
-            qs = qs.filter(needs_follow_up=True)
-        elif kind == "spot":
-            qs = qs.filter(sampled_month__isnull=False)
-        month = _month(params.get("month", ""))
-        if month:
-            nxt = (month + dt.timedelta(days=32)).replace(day=1)
-            qs = qs.filter(withdrawn_on__gte=month, withdrawn_on__lt=nxt)
-        page = CachedCountPaginator(qs.order_by("-withdrawn_on", "-id"), PAGE_SIZE).get_page(params.get("page"))
-        ctx.update(page_obj=page, withdrawals=page.object_list, follow_up=follow_up, kind=kind,
-                   month=month.strftime("%Y-%m") if month else "", querystring_without_page=_querystring_without_page(params))
+        found = filters.bind(WithdrawalFilter, self.request, Withdrawal.objects.visible_to(self.request.user).select_related(*LOAN_RELATED))
+        page = CachedCountPaginator(found.qs.order_by("-withdrawn_on", "-id"), PAGE_SIZE).get_page(params.get("page"))
+        data = found.form.cleaned_data
+        ctx.update(page_obj=page, withdrawals=page.object_list, follow_up=data.get("follow_up") or "", kind=data.get("kind") or "",
+                   month=data["month"][0].strftime("%Y-%m") if data.get("month") else "", filter_errors=found.filter_errors,
+                   querystring_without_page=_querystring_without_page(params))
         return ctx
 
 
@@ -459,17 +441,14 @@ class NoticeListView(CapabilityRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET
-        qs = CollectionNotice.objects.visible_to(self.request.user).select_related(*LOAN_RELATED, "receipt_recorded_by")
-        kind = params.get("kind", "") if params.get("kind") in CollectionNotice.Kind.values else ""
-        if kind:
-            qs = qs.filter(kind=kind)
-        unsigned = params.get("unsigned") == "1"
-        if unsigned:
-            qs = qs.filter(receipt_signed_on__isnull=True)
-        qs = qs.order_by(F("receipt_signed_on").asc(nulls_first=True), "maturity_on", "id")
+        found = filters.bind(CollectionNoticeFilter, self.request,
+                             CollectionNotice.objects.visible_to(self.request.user).select_related(*LOAN_RELATED, "receipt_recorded_by"))
+        qs = found.qs.order_by(F("receipt_signed_on").asc(nulls_first=True), "maturity_on", "id")
         page = CachedCountPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
         today = timezone.localdate()
-        ctx.update(page_obj=page, notices=page.object_list, kinds=CollectionNotice.Kind.choices, kind=kind, unsigned=unsigned,
+        data = found.form.cleaned_data
+        ctx.update(page_obj=page, notices=page.object_list, kinds=CollectionNotice.Kind.choices, kind=data.get("kind") or "",
+                   unsigned=data.get("unsigned") is True, filter_errors=found.filter_errors,
                    today=today, can_sign=self.request.user.role in FIELD_ROLES,
                    querystring_without_page=_querystring_without_page(params))
         return ctx
@@ -566,7 +545,7 @@ class BulletinView(CapabilityRequiredMixin, TemplateView):
         prefix = user.scope_prefix or ""
         above_county = len(prefix) < 6 and user.role != Role.BANK_OFFICER
         county = params.get("county", "")
-        if above_county and len(county) == 6 and county.isdigit() and county.startswith(prefix):
+        if above_county and len(county) == 6 and county.isascii() and county.isdigit() and county.startswith(prefix):
             rows = rows.filter(county_code__startswith=county)
             above_county = False
         else:
@@ -577,8 +556,8 @@ class BulletinView(CapabilityRequiredMixin, TemplateView):
             ctx["empty"] = True
             return ctx
         try:
-            day = dt.date.fromisoformat(params.get("day", "")) if params.get("day") else latest
-        except ValueError:
+            day = filters.parse_day(params["day"]) if params.get("day") else latest
+        except ValidationError:
             day = latest
         day_rows = _with_wan(list(rows.filter(day=day).order_by("county_code", "group", "key")))
         by_group = {g: [r for r in day_rows if r.group == g] for g in BulletinRow.Group.values}
@@ -632,7 +611,7 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
     def post(self, request):
         mine = Notification.objects.filter(user=request.user, read_at__isnull=True)
         pk = request.POST.get("id", "")
-        if pk.isdigit():
+        if pk.isascii() and pk.isdigit():
             note = Notification.objects.filter(user=request.user, pk=int(pk)).first()
             if note is None:
                 raise Http404

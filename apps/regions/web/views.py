@@ -1,9 +1,12 @@
 import datetime as dt
 
+from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
+
+from apps.core import filters
 
 from ..calendar import coverage_warning
 from ..models import CalendarYear, CountyPolicy, InterestRate, Level, Region
@@ -37,6 +40,10 @@ def _shown(policy: CountyPolicy, name: str) -> str:
     return str(display() if display else value)
 
 
+class CountyQuery(forms.Form):
+    county = filters.PatternField(required=False, pattern=r"[0-9]{12}", code="filter_region_code_invalid")
+
+
 class PolicyView(LoginRequiredMixin, TemplateView):
     """The county settings in force today, their history, the rate table and the holiday calendar's coverage."""
 
@@ -49,7 +56,8 @@ class PolicyView(LoginRequiredMixin, TemplateView):
         counties = Region.objects.filter(level=Level.COUNTY, code__startswith=prefix or "") if prefix is not None else Region.objects.none()
         if len(prefix or "") >= 6:
             counties = Region.objects.filter(level=Level.COUNTY, code=prefix[:6] + "000000")
-        selected = self.request.GET.get("county") or (counties[0].code if counties else "")
+        query = CountyQuery(self.request.GET)
+        selected = (query.cleaned_data["county"] if query.is_valid() else "") or (counties[0].code if counties else "")
         county = counties.filter(code=selected).first()
         if county:
             current = policy_for(county.code, today)
@@ -57,7 +65,7 @@ class PolicyView(LoginRequiredMixin, TemplateView):
             ctx["current"] = current
             ctx["history"] = CountyPolicy.objects.filter(county=county).select_related("created_by")
         ctx.update(
-            counties=counties[:100], county=county, rates=InterestRate.objects.all()[:40],
+            counties=counties[:100], county=county, filter_errors=filters.filter_errors(query), rates=InterestRate.objects.all()[:40],
             calendar_years=list(CalendarYear.objects.values_list("year", flat=True)),
             calendar_warning=coverage_warning(today, dt.date(today.year + 1, 1, 1)),
         )

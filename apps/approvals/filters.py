@@ -1,0 +1,25 @@
+"""The application list's filters: the HTML page (/approvals/applications/) and the API (/api/v1/applications/)."""
+from django.db.models import Q
+
+from apps.core import filters
+
+from .models import Application, State
+
+
+class ApplicationFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", help_text="户主或借款人姓名（前缀），或借款人身份证号")
+    state = filters.ChoiceFilter(choices=State.choices)
+    village = filters.RegionCodeFilter(field_name="region_code")
+    applied_from = filters.DateFilter(field_name="applied_on", lookup_expr="gte")
+    applied_to = filters.DateFilter(field_name="applied_on", lookup_expr="lte")
+
+    class Meta:
+        model = Application
+        fields = ["q", "state", "village", "applied_from", "applied_to"]
+
+    def search(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(household__head_name__startswith=value) | Q(borrower__name__startswith=value)
+                         | Q(borrower__id_number=value.upper()))
