@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST := DJANGO_SETTINGS_MODULE=microcredit.settings.test $(VENV)/bin/pytest
 export DJANGO_SETTINGS_MODULE ?= microcredit.settings.local
 
-.PHONY: install run migrate seed test test-fast test-browser test-integration lint bench messages clean
+.PHONY: install run migrate seed test test-fast test-browser test-integration lint fuzz bench messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ test-integration: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Schemathesis against the live API (gunicorn, production settings, a throwaway PostgreSQL database
+# microcredit_fuzz): every check, stateful phase included; FUZZ_MAX_EXAMPLES (25) bounds the cases per operation.
+fuzz: install
+	.ci/schemathesis
 
 # Benchmarks print their figures; PostgreSQL only (a database of their own, created when missing).
 bench: install

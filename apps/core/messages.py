@@ -139,6 +139,8 @@ MESSAGES = {
     "validation_error": _("The submitted data is invalid."),
     "parse_error": _("The request body could not be parsed."),
     "method_not_allowed": _("This method is not allowed here."),
+    "unsupported_media_type": _("The request's media type is not supported: send JSON (application/json) or a form."),
+    "not_acceptable": _("The response cannot be given in the requested format (Accept)."),
     "throttled": _("Too many requests; try again later."),
     "api_auth_throttled": _("Too many failed authentications from your network address; try again in a minute."),
     "login_locked": _("Too many failed logins. This account is locked for a while; try again later."),

@@ -18,7 +18,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     borrower_id_number = serializers.CharField(source="borrower.id_number")
     village = serializers.CharField(source="region_code")
     bank = serializers.CharField(source="bank.name")
-    loan = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Null until the bank signs: read-only relations do not take null=True from the model, so it is said here.
+    loan = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     available_actions = serializers.SerializerMethodField()
     decisions = DecisionSerializer(many=True, read_only=True)
 
@@ -35,7 +36,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=1000, allow_blank=False)
+    comment = serializers.CharField(max_length=1000, allow_blank=False,
+                                    help_text="理由：退回、拒绝时必填，不可为空白；县乡村各级批准时可省略")
     expected_state = serializers.CharField(required=False, help_text="申请当前状态（并发保护：状态已变则返回 409）")
 
 

@@ -11,7 +11,8 @@ from .serializers import HouseholdListSerializer, HouseholdSerializer
 
 
 @extend_schema_view(
-    list=extend_schema(summary="户籍名单（可见范围内）", parameters=[OpenApiParameter("page_size", int)]),
+    list=extend_schema(summary="户籍名单（可见范围内）", parameters=[
+        OpenApiParameter("credit_grade", str, enum=["AAA", "AA", "A"], description="信用等级")]),
     retrieve=extend_schema(summary="一户详情（一户一档）"),
     create=extend_schema(summary="登记一户"),
     update=extend_schema(summary="修改一户"),

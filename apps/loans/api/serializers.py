@@ -19,10 +19,12 @@ class RepaymentSerializer(serializers.ModelSerializer):
     OpenApiExample("部分提前还本", request_only=True, value={"paid_on": "2024-10-08", "principal": "10000.00", "interest": "0", "penalty": "0"}),
 ])
 class RepaymentInSerializer(serializers.Serializer):
+    # At most 99,999,999.99 each (a loan is at most 50,000 yuan): the loan's running totals keep 14 digits, and a
+    # 14-digit interest or penalty added to them overflowed the column (a 500 found by schemathesis).
     paid_on = serializers.DateField(help_text="还款日期：不晚于今天（北京时间），不早于放款日期")
-    principal = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
-    interest = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
-    penalty = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    principal = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, default=0)
+    interest = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, default=0)
+    penalty = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, default=0)
 
 
 class TermChangeSerializer(serializers.ModelSerializer):
@@ -44,7 +46,8 @@ class DeferralRequestSerializer(serializers.Serializer):
 
 class DecideSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
-    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                    help_text="批准时可省略；不批准（approve=false）时必填，否则 400 comment_required")
 
 
 class DisburseSerializer(serializers.Serializer):
@@ -68,7 +71,7 @@ class LoanSerializer(LoanListSerializer):
     disbursement_late = serializers.SerializerMethodField()
     repayments = RepaymentSerializer(many=True, read_only=True)
     term_changes = TermChangeSerializer(many=True, read_only=True)
-    renewed_from = serializers.PrimaryKeyRelatedField(read_only=True)
+    renewed_from = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # null unless a renewal
 
     class Meta(LoanListSerializer.Meta):
         fields = LoanListSerializer.Meta.fields + [

@@ -1,10 +1,12 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apps.core.api.schema import refusals
 
 from .. import services
 from ..filters import LoanFilter
@@ -21,8 +23,19 @@ from .serializers import (
     TermChangeSerializer,
 )
 
-ERRORS = {400: OpenApiResponse(description="规则不满足：{code, detail, fields}"), 403: OpenApiResponse(description="角色不符"),
-          404: OpenApiResponse(description="不存在或不在可见范围（含他行贷款）"), 409: OpenApiResponse(description="状态不允许或并发冲突")}
+DISBURSE_ERRORS = refusals(invalid=("validation_error", "date_in_future", "date_before_signing"), forbidden=("not_your_level",),
+                           conflict=("transition_not_allowed",))
+REPAYMENT_ERRORS = refusals(invalid=("validation_error", "repayment_negative", "repayment_empty", "repayment_over_balance",
+                                     "date_in_future", "date_before_disbursement", "idempotency_key_too_long"),
+                            forbidden=("not_your_level",), conflict=("loan_not_active", "idempotency_key_reused"))
+EXTENSION_ERRORS = refusals(invalid=("validation_error", "comment_required", "extension_already_used", "extension_not_positive",
+                                     "extension_too_long", "extension_over_product_maximum"),
+                            forbidden=("not_your_level",), conflict=("loan_not_active", "term_change_pending"))
+DEFERRAL_ERRORS = refusals(invalid=("validation_error", "comment_required", "deferral_already_used",
+                                    "deferral_maturity_before_2020", "deferral_not_later", "deferral_too_long"),
+                           forbidden=("not_your_level",), conflict=("loan_not_active", "term_change_pending"))
+DECIDE_ERRORS = refusals(invalid=("validation_error", "comment_required"), forbidden=("not_your_level",),
+                         conflict=("transition_not_allowed", "application_changed"))
 
 
 @extend_schema_view(list=extend_schema(summary="贷款列表（银行用户仅本行）"), retrieve=extend_schema(summary="贷款详情：还款计划、逾期、还款记录"))
@@ -43,7 +56,7 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         loan = self.get_queryset().get(pk=loan.pk)
         return Response(LoanSerializer(loan, context={"request": self.request}).data, status=code)
 
-    @extend_schema(summary="放款（签约后 7 个工作日内；逾期放款会被标记）", request=DisburseSerializer, responses={200: LoanSerializer, **ERRORS})
+    @extend_schema(summary="放款（签约后 7 个工作日内；逾期放款会被标记）", request=DisburseSerializer, responses={200: LoanSerializer, **DISBURSE_ERRORS})
     @action(detail=True, methods=["post"])
     def disburse(self, request, pk=None):
         loan = self.get_object()
@@ -53,7 +66,7 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(summary="登记还款（本金/利息/罚息）。带 Idempotency-Key 头重试只记一次并返回首次结果",
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
-                   request=RepaymentInSerializer, responses={201: RepaymentSerializer, 200: RepaymentSerializer, **ERRORS})
+                   request=RepaymentInSerializer, responses={201: RepaymentSerializer, 200: RepaymentSerializer, **REPAYMENT_ERRORS})
     @action(detail=True, methods=["post"])
     def repayments(self, request, pk=None):
         loan = self.get_object()
@@ -63,7 +76,7 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                                                      **data.validated_data)
         return Response(RepaymentSerializer(repayment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(summary="申请展期（由银行决定）", request=ExtensionRequestSerializer, responses={201: TermChangeSerializer, **ERRORS})
+    @extend_schema(summary="申请展期（由银行决定）", request=ExtensionRequestSerializer, responses={201: TermChangeSerializer, **EXTENSION_ERRORS})
     @action(detail=True, methods=["post"], url_path="extension-requests")
     def extension_requests(self, request, pk=None):
         loan = self.get_object()
@@ -72,7 +85,7 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         change = services.term_change_request(request.user, loan, kind=Change.EXTENSION, **data.validated_data)
         return Response(TermChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="申请疫情延期还款（由银行决定）", request=DeferralRequestSerializer, responses={201: TermChangeSerializer, **ERRORS})
+    @extend_schema(summary="申请疫情延期还款（由银行决定）", request=DeferralRequestSerializer, responses={201: TermChangeSerializer, **DEFERRAL_ERRORS})
     @action(detail=True, methods=["post"], url_path="deferral-requests")
     def deferral_requests(self, request, pk=None):
         loan = self.get_object()
@@ -83,7 +96,7 @@ class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class TermChangeDecideApi(APIView):
-    @extend_schema(summary="银行决定展期/延期申请", request=DecideSerializer, responses={200: TermChangeSerializer, **ERRORS})
+    @extend_schema(summary="银行决定展期/延期申请", request=DecideSerializer, responses={200: TermChangeSerializer, **DECIDE_ERRORS})
     def post(self, request, pk):
         change = get_object_or_404(TermChange.objects.visible_to(request.user), pk=pk)
         data = DecideSerializer(data=request.data)
