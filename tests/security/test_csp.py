@@ -6,6 +6,7 @@
 - no template (and no page as rendered for any role, admin and API docs included) holds an inline <script>, an
   on* handler, a javascript: URL, a style attribute or a <style> element — what the policy would block;
 - in Chromium with the policy on, the main pages, the admin, Swagger UI and ReDoc raise no violation and still work."""
+import datetime as dt
 import json
 import logging
 import re
@@ -13,14 +14,26 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.contrib import admin
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.regions.models import Level
+from apps.households.models import Household, Member
+from apps.postloan import jobs
+from apps.regions.models import CalendarYear, Holiday, Level
 from tests.admin_helpers import county_admin, superuser
-from tests.contracts.test_visibility import ROUTES, _route, env  # noqa: F401 - env: a fixture with every kind of object
-from tests.factories import UserFactory, bank_user
+from tests.approvals.conftest import chain  # noqa: F401 - a fixture: county, bank, one user per level, a rated household
+
+# The browser fixtures (Debian's Chromium, a fresh context per test, screenshots of failures).
+from tests.browser.conftest import chromium, media, page, viewport  # noqa: F401
+from tests.browser.flows_support import png, sign_in
+from tests.browser.support import BROWSER, PASSWORD, enter
+from tests.contracts.test_visibility import PUBLIC, ROUTES, _route, env  # noqa: F401 - env: a fixture with every kind of object
+from tests.factories import HouseholdFactory, UserFactory, bank_user, valid_id
+from tests.loans.test_loan_account import disbursed
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # WeasyPrint renders these to PDF on the server; no browser ever receives them as HTML.
@@ -85,8 +98,6 @@ REPORT = {"csp-report": {"document-uri": "https://mc.example/households/", "viol
 @pytest.fixture
 def reports(settings):
     settings.CSP_REPORT_RATE = 5
-    from django.core.cache import cache
-
     cache.clear()
     return Client(enforce_csrf_checks=True)  # no CSRF token: browsers send reports without one
 
@@ -123,8 +134,6 @@ def test_report_endpoint_refuses_junk_floods_and_other_methods(reports, caplog):
 
 
 def test_report_route_is_known_to_the_visibility_contract():
-    from tests.contracts.test_visibility import PUBLIC
-
     assert "csp-report" in PUBLIC
 
 
@@ -238,8 +247,6 @@ def test_every_page_every_role_sees_is_free_of_inline_code(env, settings, tmp_pa
         for url in _links(home.content.decode(), "nav-link"):
             _check(client, url, problems, seen)
     # The admin, as a superuser and as a county administrator: index, every changelist, add form, a change form.
-    from django.contrib import admin
-
     for user in (superuser(), county_admin(county)):
         client.force_login(user)
         _check(client, reverse("admin:index"), problems, seen)
@@ -263,11 +270,6 @@ def test_every_page_every_role_sees_is_free_of_inline_code(env, settings, tmp_pa
 
 
 # --- in Chromium, with the policy on -------------------------------------------------------------------------------
-
-# The browser fixtures (Debian's Chromium, a fresh context per test, screenshots of failures).
-from tests.approvals.conftest import chain  # noqa: E402,F401 - county, bank, one user per level, a rated household
-from tests.browser.conftest import chromium, media, page, viewport  # noqa: E402,F401
-from tests.browser.support import BROWSER, enter  # noqa: E402
 
 # Every violation a document sees, recorded from its first byte (an init script runs outside the page's CSP).
 WATCH = """
@@ -322,13 +324,6 @@ def assert_policy_header(header: str):
 def scene(chain, media):  # noqa: F811
     """The review chain's county and users, a loan disbursed 40 days ago with its inspection due, a bulletin with a
     few days of history (for the chart), the holiday calendar, and a superuser."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from apps.postloan import jobs
-    from tests.loans.test_loan_account import disbursed
-
     today = timezone.localdate()
     chain["household"].rated_on = today - dt.timedelta(days=90)
     chain["household"].save()
@@ -336,8 +331,6 @@ def scene(chain, media):  # noqa: F811
     jobs.inspection_scheduling(today)
     for back in (2, 1, 0):
         jobs.bulletin(today - dt.timedelta(days=back))
-    from tests.factories import HouseholdFactory
-
     applicant = HouseholdFactory(village=chain["tree"]["a"][Level.VILLAGE], credit_grade="AA", credit_score=80,
                                  rated_on=today - dt.timedelta(days=30))
     return {**chain, "loan": loan, "applicant": applicant, "admin": superuser(), "today": today}
@@ -370,10 +363,6 @@ def test_api_docs_work_under_the_policy(page, scene):  # noqa: F811
 
 @browser
 def test_admin_works_under_the_policy(page, scene):  # noqa: F811
-    from apps.households.models import Household
-    from apps.regions.models import CalendarYear, Holiday
-    from tests.browser.support import PASSWORD
-
     watch = Watch(page)
     visit(page, "/admin/login/")
     watch.check("admin login")
@@ -423,16 +412,14 @@ def test_admin_works_under_the_policy(page, scene):  # noqa: F811
 
 @browser
 def test_main_pages_work_under_the_policy(page, scene):  # noqa: F811
-    from django.urls import reverse
-
-    from apps.households.models import Member
-    from tests.browser.flows_support import png, sign_in
-
     watch = Watch(page)
     officer = scene["county_officer"]
     sign_in(page, officer, "/")
     # The bell's count arrives through htmx (hx-trigger=load).
     page.locator("#notification-count").wait_for(state="attached")
+    # htmx may not evaluate attribute code, run scripts it swaps in, or inject its indicator styles (base.html).
+    config = page.evaluate("[htmx.config.allowEval, htmx.config.allowScriptTags, htmx.config.includeIndicatorStyles]")
+    assert config == [False, False, False], config
     watch.check("home")
     for url in ("/loans/", "/approvals/applications/", "/approvals/queue/", "/postloan/inspections/",
                 "/postloan/withdrawals/", "/postloan/notices/", "/loans/notices/", "/households/import/",
@@ -465,10 +452,6 @@ def test_main_pages_work_under_the_policy(page, scene):  # noqa: F811
     rows = page.locator("[data-testid=member-row]")
     empty = rows.nth(rows.count() - 1)
     empty.locator("input[name$='-name']").fill("王小红")
-    import datetime as dt
-
-    from tests.factories import valid_id
-
     empty.locator("input[name$='-id_number']").fill(valid_id("510921", dt.date(2010, 5, 6)))
     empty.locator("select[name$='-relation']").select_option("child")
     watch.check("household form")
