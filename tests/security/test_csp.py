@@ -88,6 +88,15 @@ def test_policy_on_html_api_and_error_pages(settings, county_officer):
         assert_policy(response)
 
 
+@pytest.mark.django_db
+def test_the_api_answers_a_browser_in_json(client, county_officer):
+    """DRF's browsable API pages hold inline styles the policy blocks: the API speaks JSON only."""
+    client.force_login(county_officer)
+    response = client.get("/api/v1/households/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert_policy(response)
+
+
 # --- the report endpoint ------------------------------------------------------------------------------------------
 
 REPORT = {"csp-report": {"document-uri": "https://mc.example/households/", "violated-directive": "script-src-elem",
