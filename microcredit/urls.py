@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .csp_report import csp_report
 from .home import HomeView
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("microcredit.api_urls")),
+    # settings.CSP_REPORT_URL: the policy's report-uri.
+    path("csp-report/", csp_report, name="csp-report"),
 ]
 
 # Unknown paths and exceptions outside DRF: the API's JSON error shape under /api/, Django's HTML pages elsewhere.

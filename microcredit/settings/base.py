@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "import_export",
     "apps.core",
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps.core.middleware.DefaultLanguageMiddleware",
@@ -195,6 +197,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: DRF's browsable API is HTML with inline styles the CSP blocks, and one more surface for a
+    # browser session; people read the API in Swagger UI (/api/docs/) and ReDoc (/api/redoc/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": ["apps.core.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
@@ -213,6 +218,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io (blocked by the CSP, and it would tell
+    # a third party where our schema is).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -228,6 +236,32 @@ SPECTACULAR_SETTINGS = {
         "HouseholdStatusEnum": "apps.households.models.Status",
     },
 }
+
+# Content-Security-Policy on every response (django-csp). No inline script or style anywhere: templates take their
+# behaviour from static/js (parameters in data-* attributes) and their looks from static/css, so an injected
+# <script>, on* handler or style attribute does nothing. img-src: Bootstrap's CSS draws icons as data: SVG, and the
+# tablet inspection form previews the downscaled photos as blob: URLs (static/js/inspection.js). Views that need
+# more (ReDoc's styles) widen it for themselves (microcredit/api_urls.py). Browsers report violations to
+# /csp-report/ (microcredit/csp.py), which logs them.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CSP_REPORT_URL = "/csp-report/"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "report-uri": CSP_REPORT_URL,
+    },
+}
+# Reports accepted per client address and minute (more answer 429 and are not logged); the largest report body.
+CSP_REPORT_RATE = int(os.environ.get("CSP_REPORT_RATE", "30"))
+CSP_REPORT_MAX_BYTES = 16 * 1024
 
 LOGGING = {
     "version": 1,

@@ -41,7 +41,8 @@ from tests.factories import HouseholdFactory, UserFactory, bank_user, scorecard
 
 # Routes served by Django or third parties with no tenant data of ours.
 IGNORED_PREFIXES = ("admin:", "set_language", "api-schema", "api-docs", "api-redoc")
-PUBLIC = {"accounts:login", "accounts:logout"}
+# csp-report: browsers post CSP violation reports there without a session; it only writes a log line.
+PUBLIC = {"accounts:login", "accounts:logout", "csp-report"}
 
 
 def _household(env):
