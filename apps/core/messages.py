@@ -39,7 +39,7 @@ MESSAGES = {
     "import_empty": _("The file has no data rows."),
     "import_too_large": _("The file is too large."),
     "import_file_too_large_uncompressed": _("The workbook unpacks to far more data than a register holds (a part is too large or "
-                                            "compressed suspiciously well); nothing was read or imported."),
+                                            "compressed suspiciously well); nothing was imported."),
     "import_cell_too_long": _("A cell holds more characters than Excel allows in a cell; nothing was imported."),
     "import_row_too_long": _("A row is too long (too many cells or characters); nothing was imported."),
     "import_too_many_rows": _("The file has more rows than one import may hold; split it into several files."),

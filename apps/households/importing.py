@@ -109,6 +109,7 @@ class ImportRefused(Exception):
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _SHARED = "xl/sharedStrings.xml"
 _SMALL_PART_BYTES = 8 * 1024 * 1024  # workbook, rels, styles...: kilobytes in any real file, parsed whole
+_MAX_DIRECTORY_BYTES = 1024 * 1024  # ~10,000 parts
 _RATIO_FROM_BYTES = 16 * 1024 * 1024  # the ratio check: below this a part is harmless whatever its ratio
 _ROW_R = re.compile(r'\br="(\d+)"')
 _DIMENSION = re.compile(r'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
@@ -230,6 +231,20 @@ class _SharedStrings:
             self.parts.append(text)
 
 
+def _check_central_directory(fileobj):
+    """zipfile reads the whole central directory and makes an object per entry before anything else: a 40 MB
+    upload of empty entries would cost hundreds of MB there. A workbook has a few dozen parts (a few KB of
+    directory), so a directory over _MAX_DIRECTORY_BYTES is refused before zipfile sees it."""
+    try:
+        end = zipfile._EndRecData(fileobj)  # the end record, zip64 included (private, but stable since Python 2)
+    except (AttributeError, OSError):
+        return
+    finally:
+        fileobj.seek(0)
+    if end and end[zipfile._ECD_SIZE] > _MAX_DIRECTORY_BYTES:
+        raise ImportRefused("import_file_too_large_uncompressed")
+
+
 class XlsxReader:
     """Values of an .xlsx workbook's sheets, row by row: (Excel row number, tuple of values). Raises NotExcel or
     ImportRefused (from the constructor and while rows are read)."""
@@ -237,6 +252,7 @@ class XlsxReader:
     def __init__(self, fileobj):
         self.rows_read = 0
         try:
+            _check_central_directory(fileobj)
             self.zip = zipfile.ZipFile(fileobj)
             self._check_directory()
             names = set(self.zip.namelist())

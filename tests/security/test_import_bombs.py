@@ -65,10 +65,11 @@ def _repeat(piece: str, total_bytes: int, step: int = MB):
         yield block
 
 
-def workbook(path: Path, sheet_parts, *, shared=None, styles=None, prefix: str = "", dimension: str = "") -> Path:
+def workbook(path: Path, sheet_parts, *, shared=None, styles=None, prefix: str = "", dimension: str = "",
+             tail=()) -> Path:
     """A minimal .xlsx: one sheet 户信息 whose XML is `sheet_parts` (pieces of text inside <sheetData>), optional
     sharedStrings.xml / styles.xml pieces; `prefix` writes the sheet with a namespace prefix (<x:worksheet>);
-    `dimension` is the range the sheet claims to cover."""
+    `dimension` is the range the sheet claims to cover; `tail` pieces follow </sheetData>."""
     p = f"{prefix}:" if prefix else ""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         overrides = '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' \
@@ -93,7 +94,7 @@ def workbook(path: Path, sheet_parts, *, shared=None, styles=None, prefix: str =
                     f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>')
         head = f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet xmlns{":" + prefix if prefix else ""}="{MAIN_NS}">'
         dim = f'<{p}dimension ref="{dimension}"/>' if dimension else ""
-        _write_chunks(zf, "xl/worksheets/sheet1.xml", [head, dim, f"<{p}sheetData>", *sheet_parts, f"</{p}sheetData></{p}worksheet>"])
+        _write_chunks(zf, "xl/worksheets/sheet1.xml", [head, dim, f"<{p}sheetData>", *sheet_parts, f"</{p}sheetData>", *tail, f"</{p}worksheet>"])
         if shared is not None:
             _write_chunks(zf, "xl/sharedStrings.xml", [f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}">', *shared, "</sst>"])
         if styles is not None:
@@ -306,3 +307,69 @@ def test_too_many_rows_and_too_many_shared_strings_are_refused(tree, tmp_path, s
     with open(path, "rb") as f:
         out = importing.parse_file(f, scope_prefix="", today=importing.dt.date(2025, 1, 1), check_db=False)
     assert out.file_code == "import_too_many_shared_strings"
+
+
+# -- what real writers produce still reads -------------------------------------------------------------------
+
+
+def test_cell_shapes_of_excel_wps_and_libreoffice_read_as_openpyxl_reads_them(tmp_path):
+    """Shared strings with rich-text runs, phonetic runs and escapes, `t="str"` formula results, inline strings and
+    attributes in the orders Excel, WPS and LibreOffice write: the bounded readers give what openpyxl gives."""
+    import openpyxl
+
+    shared = ["<si><t>张三</t></si>", '<si><r><rPr><b/></rPr><t>李</t></r><r><t xml:space="preserve">四 </t></r></si>',
+              '<si><t>王五</t><rPh sb="0" eb="2"><t>ワンウー</t></rPh><phoneticPr fontId="1"/></si>', "<si><t>a &amp; b &lt;c&gt;</t></si>"]
+    rows = [
+        _header_row(),
+        '<row r="2" spans="1:4"><c r="A2" s="0" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c><c r="C2" t="s" s="0"><v>2</v></c>'
+        '<c r="D2" t="s"><v>3</v></c></row>',
+        '<row r="3"><c r="A3" t="str"><v>公式结果</v></c><c r="B3"><v>510921198001011234</v></c><c r="C3" t="n"><v>2.5</v></c>'
+        '<c r="D3" t="b"><v>1</v></c></row>',
+        '<row r="5"><c r="B5" t="inlineStr"><is><t xml:space="preserve"> 空格 </t></is></c><c r="D5"/></row>',
+        '<row r="6"><c r="A6"><f>1+1</f><v>2</v></c><c r="B6" t="inlineStr"><is><r><t>富</t></r><r><t>文本</t></r></is></c></row>',
+    ]
+    path = workbook(tmp_path / "shapes.xlsx", rows, shared=shared)
+    with open(path, "rb") as f:
+        ours = list(importing.XlsxReader(f).rows("户信息"))
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    theirs = dict(enumerate(wb["户信息"].iter_rows(values_only=True), start=1))
+    strip = [(n, tuple(v for v in values)) for n, values in ours]
+    assert [n for n, _ in strip] == [1, 2, 3, 5, 6]
+    assert strip[1][1] == ("张三", "李四 ", "王五", "a & b <c>")
+    assert strip[2][1] == ("公式结果", 510921198001011234, 2.5, True)
+    assert strip[3][1][1] == " 空格 "
+    assert strip[4][1][:2] == (2, "富文本")
+    for n, values in strip:
+        expected = theirs[n]
+        assert values == expected[:len(values)] and not any(expected[len(values):]), (n, values, expected)
+
+
+def test_two_hundred_thousand_rows_read_under_the_default_limits(tmp_path):
+    path = workbook(tmp_path / "big.xlsx", [_header_row(), *_dimension_rows(200_000)])
+    with open(path, "rb") as f:
+        reader = importing.XlsxReader(f)
+        assert sum(1 for _ in reader.rows("户信息")) == 200_001
+
+
+def test_a_long_tail_after_the_rows_is_not_read(tmp_path):
+    """Merged cells and validations follow the rows; a register with many of them is not refused as a long row."""
+    path = workbook(tmp_path / "merged.xlsx", [_header_row(), *_dimension_rows(3)],
+                    tail=["<mergeCells>", *_repeat('<mergeCell ref="A2:B2"/>', 6 * MB), "</mergeCells>"])
+    with open(path, "rb") as f:
+        assert [n for n, _ in importing.XlsxReader(f).rows("户信息")] == [1, 2, 3, 4]
+
+
+def many_parts(path):  # a zip directory of 300,000 empty entries: zipfile builds an object for each
+    workbook(path, [_header_row()])
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_STORED) as zf:
+        for i in range(300_000):
+            zf.writestr(f"x/{i}", b"")
+    return path
+
+
+def test_a_directory_of_countless_parts_is_refused_before_zipfile_reads_it(tmp_path):
+    path = many_parts(tmp_path / "parts.xlsx")
+    assert path.stat().st_size < 40 * MB
+    result = measure("parse", path)
+    assert result["code"] == UP_FRONT, result
+    assert result["growth_mb"] < 30, result
