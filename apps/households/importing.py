@@ -350,7 +350,7 @@ class XlsxReader:
             raise ImportRefused("import_too_many_rows", sheet, number)
 
     def rows(self, sheet: str):
-        last = 0
+        last, before = 0, self.rows_read
         try:
             try:
                 for number, values in self._fast_rows(sheet):
@@ -358,7 +358,7 @@ class XlsxReader:
                     self._count_row(sheet, number)
                     yield number, values
             except _Fallback:
-                self._before_openpyxl(sheet)
+                self._before_openpyxl(sheet, before)
                 for number, values in self._openpyxl_rows(sheet, last + 1):
                     self._count_row(sheet, number)
                     yield number, values
@@ -450,7 +450,7 @@ class XlsxReader:
                 if not chunk:
                     return
 
-    def _before_openpyxl(self, sheet):
+    def _before_openpyxl(self, sheet, rows_before: int):
         """openpyxl holds the shared strings and parses styles and every other small part whole, and builds each row
         in memory: it gets the file only once our bounded readers have measured all of these."""
         for info in self.zip.infolist():
@@ -477,7 +477,7 @@ class XlsxReader:
                     if len(piece) > max_row:
                         raise self._too_long(sheet, piece, rows)
                 rows += len(pieces)
-                if self.rows_read + rows > settings.IMPORT_MAX_ROWS:
+                if rows_before + rows > settings.IMPORT_MAX_ROWS:  # the rows of the sheets read before this one
                     raise ImportRefused("import_too_many_rows", sheet)
                 if not chunk or done in buf:
                     return
