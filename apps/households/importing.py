@@ -112,7 +112,6 @@ _SMALL_PART_BYTES = 8 * 1024 * 1024  # workbook, rels, styles...: kilobytes in a
 _MAX_DIRECTORY_BYTES = 1024 * 1024  # ~10,000 parts
 _RATIO_FROM_BYTES = 16 * 1024 * 1024  # the ratio check: below this a part is harmless whatever its ratio
 _ROW_R = re.compile(r'\br="(\d+)"')
-_DIMENSION = re.compile(r'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
 _ROOT = re.compile(r"<(?:([A-Za-z_][\w.-]*):)?worksheet\b")
 _CELL_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
 _ROW_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
@@ -317,32 +316,27 @@ class XlsxReader:
             self._strings = handler.out
         return self._strings
 
-    def dimension_rows(self, sheet: str) -> int | None:
-        """The last row the sheet declares in its <dimension> (first bytes only): a scale for a progress bar, never
-        believed for anything else."""
-        with self._open(self.sheets[sheet]) as f:
-            head = f.read(4096).decode("utf-8", "ignore")
-        m = _DIMENSION.search(head)
-        return int(m.group(1)) if m and m.group(1) else (1 if m else None)
-
     def measure(self, sheet: str, others: list[str], max_rows: int, max_bytes: int) -> tuple[bool, int]:
-        """Whether `sheet` has at most `max_rows` rows and neither it, the `others` nor the shared strings unpack
-        past `max_bytes`, read and counted (stopping there), not believed from the file; and the rows seen."""
-        names = [self.sheets[sheet], *(self.sheets[s] for s in others)]
-        if _SHARED in self.zip.namelist():
-            names.append(_SHARED)
-        rows = 0
-        for name in names:
-            size, tail = 0, b""
+        """The rows of `sheet`, counted to its end (a streaming pass, bounded like every read), and whether it has at
+        most `max_rows` of them and neither it, the `others` nor the shared strings unpack past `max_bytes` (each
+        of those passes stops there). Read and counted, never believed from the file's <dimension>."""
+        rows = size = 0
+        tail = b""
+        with self._open(self.sheets[sheet]) as f:
+            while chunk := f.read(1 << 20):
+                size += len(chunk)
+                both = tail + chunk  # a row end split between two chunks; one wholly inside `tail` was counted already
+                rows += both.count(b"/row>") + both.count(b":row>")  # </row>, </x:row>
+                tail = chunk[-4:]
+        small = rows <= max_rows and size <= max_bytes
+        names = [self.sheets[s] for s in others] + ([_SHARED] if _SHARED in self.zip.namelist() else [])
+        for name in names if small else ():
+            size = 0
             with self._open(name) as f:
-                while chunk := f.read(1 << 20):
+                while small and (chunk := f.read(1 << 20)):
                     size += len(chunk)
-                    if name == names[0]:
-                        rows += (tail + chunk).count(b"row>")  # </row>, </x:row> (and <row>: counted twice, to be safe)
-                        tail = chunk[-8:]
-                    if size > max_bytes or rows > max_rows:
-                        return False, rows
-        return True, rows
+                    small = size <= max_bytes
+        return small, rows
 
     def _count_row(self, sheet, number):
         self.rows_read += 1
@@ -1012,17 +1006,15 @@ def read_in_request(fileobj) -> bool:
 
 
 def _measure(fileobj) -> tuple[bool, int]:
-    """Whether the dry run may run in the request, and the household rows seen (the progress bar's scale when it
-    may not). Measured, never believed from the file's <dimension>: the household sheet's rows counted up to
-    IMPORT_SYNC_MAX_ROWS, it, the member sheet and the shared strings inflated up to IMPORT_SYNC_MAX_BYTES, each
-    pass stopping there. A file that is no workbook, or refused up front, is small: its dry run ends at once."""
+    """Whether the dry run may run in the request, and the household rows (the progress bar's scale when it may
+    not). Measured, never believed from the file's <dimension>: the household sheet's rows counted, it, the member
+    sheet and the shared strings inflated up to IMPORT_SYNC_MAX_BYTES. A file that is no workbook, or is refused
+    up front, is small: its dry run ends at once."""
     try:
         reader = XlsxReader(fileobj)
         house, member = _pick_sheets(reader.sheet_names)
         small, rows = reader.measure(house, [member] if member else [], settings.IMPORT_SYNC_MAX_ROWS + 1,
                                      settings.IMPORT_SYNC_MAX_BYTES)
-        if not small:
-            rows = max(rows, reader.dimension_rows(house) or 0)
         return small, max(0, rows - 1)  # the header row is not a household
     except (NotExcel, ImportRefused, zipfile.BadZipFile, zlib.error, EOFError):
         return True, 0
