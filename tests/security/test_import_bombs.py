@@ -223,7 +223,6 @@ def test_hostile_workbook_is_refused_in_bounded_memory(tmp_path, name):
         result = measure("parse", path, **env)
         assert result["code"] == code, (env, result)
         assert result["growth_mb"] < MEMORY_BOUND_MB, (env, result)
-        print(name, env, result)
 
 
 def test_the_counting_reader_refuses_what_inflates_past_its_limit():
