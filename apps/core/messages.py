@@ -44,6 +44,12 @@ MESSAGES = {
     "import_not_excel": _("The file is not an Excel workbook (.xlsx)."),
     "import_empty": _("The file has no data rows."),
     "import_too_large": _("The file is too large."),
+    "import_file_too_large_uncompressed": _("The workbook unpacks to far more data than a register holds (a part is too large or "
+                                            "compressed suspiciously well); nothing was imported."),
+    "import_cell_too_long": _("A cell holds more characters than Excel allows in a cell; nothing was imported."),
+    "import_row_too_long": _("A row is too long (too many cells or characters); nothing was imported."),
+    "import_too_many_rows": _("The file has more rows than one import may hold; split it into several files."),
+    "import_too_many_shared_strings": _("The workbook holds more distinct texts than one import may hold; split it into several files."),
     "export_too_large": _("Too many households to export at once: filter by county, township or village first, then export."),
     "import_missing_columns": _("The header row lacks required columns."),
     "import_has_errors": _("The file has errors; nothing was imported."),

@@ -17,9 +17,11 @@ import json
 import logging
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
@@ -86,12 +88,33 @@ class NotExcel(Exception):
     """The upload is not an .xlsx workbook we can read."""
 
 
+class ImportRefused(Exception):
+    """The workbook passes a bound on what it may unpack to: refused as a whole, before it costs memory."""
+
+    def __init__(self, code: str, sheet: str = "", row: int = 0, column: str = ""):
+        super().__init__(code)
+        self.code, self.sheet, self.row, self.column = code, sheet, row, column
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Reading .xlsx
+#
+# A workbook is a zip of XML parts, and a few hundred KB of zip can inflate to gigabytes. So nothing here trusts
+# what the file says about itself: every part is read through _Bounded, which counts the bytes it inflates to;
+# the zip directory's sizes and compression ratios are checked up front too (a cheap early refusal, not the
+# bound); the row reader never buffers more than IMPORT_MAX_ROW_CHARS of XML without a row end; cells, cells per
+# row, rows and shared strings are counted. openpyxl (the fallback) parses styles and shared strings whole, so it
+# only gets a file whose parts, rows and strings our bounded readers have already measured.
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SHARED = "xl/sharedStrings.xml"
+_SMALL_PART_BYTES = 8 * 1024 * 1024  # workbook, rels, styles...: kilobytes in any real file, parsed whole
+_MAX_DIRECTORY_BYTES = 1024 * 1024  # ~10,000 parts
+_RATIO_FROM_BYTES = 16 * 1024 * 1024  # the ratio check: below this a part is harmless whatever its ratio
 _ROW_R = re.compile(r'\br="(\d+)"')
-_DIMENSION = re.compile(r'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+_ROOT = re.compile(r"<(?:([A-Za-z_][\w.-]*):)?worksheet\b")
+_CELL_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_ROW_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
 # A cell as written by Excel, WPS, LibreOffice and openpyxl: value, shared or inline string, or empty.
 _CELL = re.compile(
     r'<c r="([A-Z]{1,3})\d+"(?: s="\d+")?(?: t="(\w+)")?(?: s="\d+")?\s*'
@@ -109,6 +132,15 @@ def _col_index(ref: str) -> int:
         n -= 1
         _COLS[ref] = n
     return n
+
+
+def _col_letters(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 def _local(tag: str) -> str:
@@ -129,12 +161,99 @@ class _Fallback(Exception):
     pass
 
 
+class _Bounded:
+    """A zip part read through a count of the bytes it inflates to: past `limit` the file is refused. (zipfile
+    itself stops at the size the directory declares, but a bound of ours does not rest on a library's habit.)"""
+
+    def __init__(self, raw, limit: int):
+        self.raw, self.limit, self.count = raw, limit, 0
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            parts = []
+            while part := self.read(1 << 20):
+                parts.append(part)
+            return b"".join(parts)
+        data = self.raw.read(n)
+        self.count += len(data)
+        if self.count > self.limit:
+            raise ImportRefused("import_file_too_large_uncompressed")
+        return data
+
+    def close(self):
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _SharedStrings:
+    """expat handlers collecting each <si>'s text (phonetic runs left out) with every string, and their number,
+    bounded: ElementTree would hold a whole 150 MB text node before we could look at it."""
+
+    def __init__(self, max_chars: int, max_count: int):
+        self.max_chars, self.max_count = max_chars, max_count
+        self.out: list[str] = []
+        self.parts: list[str] = []
+        self.length = self.skip = 0
+        self.in_t = False
+
+    def start(self, tag, _attrs):
+        local = _local(tag)
+        if local == "si":
+            self.parts, self.length = [], 0
+        elif local == "rPh":
+            self.skip += 1
+        elif local == "t" and not self.skip:
+            self.in_t = True
+
+    def end(self, tag):
+        local = _local(tag)
+        if local == "si":
+            self.out.append("".join(self.parts))
+            self.parts = []
+            if len(self.out) > self.max_count:
+                raise ImportRefused("import_too_many_shared_strings")
+        elif local == "rPh":
+            self.skip -= 1
+        elif local == "t":
+            self.in_t = False
+
+    def data(self, text):
+        if self.in_t:
+            self.length += len(text)
+            if self.length > self.max_chars:
+                raise ImportRefused("import_cell_too_long")
+            self.parts.append(text)
+
+
+def _check_central_directory(fileobj):
+    """zipfile reads the whole central directory and makes an object per entry before anything else: a 40 MB
+    upload of empty entries would cost hundreds of MB there. A workbook has a few dozen parts (a few KB of
+    directory), so a directory over _MAX_DIRECTORY_BYTES is refused before zipfile sees it."""
+    try:
+        end = zipfile._EndRecData(fileobj)  # the end record, zip64 included (private, but stable since Python 2)
+    except (AttributeError, OSError):
+        return
+    finally:
+        fileobj.seek(0)
+    if end and end[zipfile._ECD_SIZE] > _MAX_DIRECTORY_BYTES:
+        raise ImportRefused("import_file_too_large_uncompressed")
+
+
 class XlsxReader:
-    """Values of an .xlsx workbook's sheets, row by row: (Excel row number, tuple of values)."""
+    """Values of an .xlsx workbook's sheets, row by row: (Excel row number, tuple of values). Raises NotExcel or
+    ImportRefused (from the constructor and while rows are read)."""
 
     def __init__(self, fileobj):
+        self.rows_read = 0
         try:
+            _check_central_directory(fileobj)
             self.zip = zipfile.ZipFile(fileobj)
+            self._check_directory()
             names = set(self.zip.namelist())
             self._fileobj = fileobj
             root = self._xml("xl/workbook.xml") if "xl/workbook.xml" in names else None
@@ -153,14 +272,26 @@ class XlsxReader:
                     target = target.lstrip("/") if target.startswith("/") else "xl/" + target
                     if target in names:
                         self.sheets[el.get("name", "")] = target
-        except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError, EOFError):
+        except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError, EOFError, zlib.error):
             raise NotExcel from None
         if not self.sheets:
             raise NotExcel
         self._strings: list[str] | None = None
 
+    def _check_directory(self):
+        """What the zip directory declares, checked before anything is inflated: a quick refusal of the obvious
+        bomb. Not the bound itself (a directory can lie): _Bounded counts what is really read."""
+        max_part, ratio = settings.IMPORT_MAX_PART_BYTES, settings.IMPORT_MAX_COMPRESSION_RATIO
+        for info in self.zip.infolist():
+            if info.file_size > max_part or (
+                    info.file_size > _RATIO_FROM_BYTES and info.file_size > ratio * max(info.compress_size, 1)):
+                raise ImportRefused("import_file_too_large_uncompressed")
+
+    def _open(self, name, limit: int | None = None) -> _Bounded:
+        return _Bounded(self.zip.open(name), settings.IMPORT_MAX_PART_BYTES if limit is None else limit)
+
     def _xml(self, name):
-        with self.zip.open(name) as f:
+        with self._open(name, _SMALL_PART_BYTES) as f:
             return ElementTree.parse(f).getroot()
 
     @property
@@ -169,50 +300,86 @@ class XlsxReader:
 
     def shared_strings(self) -> list[str]:
         if self._strings is None:
-            out = []
-            if "xl/sharedStrings.xml" in self.zip.namelist():
-                with self.zip.open("xl/sharedStrings.xml") as f:
-                    for _, el in ElementTree.iterparse(f, events=("end",)):
-                        if _local(el.tag) == "si":
-                            skip = {id(t) for r in el if _local(r.tag) == "rPh" for t in r.iter()}
-                            out.append("".join(t.text or "" for t in el.iter() if _local(t.tag) == "t" and id(t) not in skip))
-                            el.clear()
-            self._strings = out
+            handler = _SharedStrings(settings.IMPORT_MAX_CELL_CHARS, settings.IMPORT_MAX_SHARED_STRINGS)
+            if _SHARED in self.zip.namelist():
+                parser = expat.ParserCreate(namespace_separator="}")
+                parser.buffer_text = True
+                parser.StartElementHandler, parser.EndElementHandler = handler.start, handler.end
+                parser.CharacterDataHandler = handler.data
+                try:
+                    with self._open(_SHARED) as f:
+                        while chunk := f.read(1 << 16):
+                            parser.Parse(chunk, False)
+                        parser.Parse(b"", True)
+                except (expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError):
+                    raise NotExcel from None
+            self._strings = handler.out
         return self._strings
 
-    def dimension_rows(self, sheet: str) -> int | None:
-        """The last row the sheet declares in its <dimension>, read from the first bytes only."""
-        with self.zip.open(self.sheets[sheet]) as f:
-            head = f.read(4096).decode("utf-8", "ignore")
-        m = _DIMENSION.search(head)
-        return int(m.group(1)) if m and m.group(1) else (1 if m else None)
+    def measure(self, sheet: str, others: list[str], max_rows: int, max_bytes: int) -> tuple[bool, int]:
+        """The rows of `sheet`, counted to its end (a streaming pass, bounded like every read), and whether it has at
+        most `max_rows` of them and neither it, the `others` nor the shared strings unpack past `max_bytes` (each
+        of those passes stops there). Read and counted, never believed from the file's <dimension>."""
+        rows = size = 0
+        tail = b""
+        with self._open(self.sheets[sheet]) as f:
+            while chunk := f.read(1 << 20):
+                size += len(chunk)
+                both = tail + chunk  # a row end split between two chunks; one wholly inside `tail` was counted already
+                rows += both.count(b"/row>") + both.count(b":row>")  # </row>, </x:row>
+                tail = chunk[-4:]
+        small = rows <= max_rows and size <= max_bytes
+        names = [self.sheets[s] for s in others] + ([_SHARED] if _SHARED in self.zip.namelist() else [])
+        for name in names if small else ():
+            size = 0
+            with self._open(name) as f:
+                while small and (chunk := f.read(1 << 20)):
+                    size += len(chunk)
+                    small = size <= max_bytes
+        return small, rows
 
-    def count_rows(self, sheet: str, stop_after: int) -> int:
-        """Rows in the sheet, counted up to `stop_after` (for files without a <dimension>)."""
-        n, tail = 0, b""
-        with self.zip.open(self.sheets[sheet]) as f:
-            while n <= stop_after:
-                chunk = f.read(1 << 20)
-                if not chunk:
-                    break
-                n += (tail + chunk).count(b"</row>")  # a tag split between two chunks is found once
-                tail = chunk[-5:]
-        return n
+    def _count_row(self, sheet, number):
+        self.rows_read += 1
+        if self.rows_read > settings.IMPORT_MAX_ROWS:
+            raise ImportRefused("import_too_many_rows", sheet, number)
 
     def rows(self, sheet: str):
-        last = 0
+        last, before = 0, self.rows_read
         try:
-            for number, values in self._fast_rows(self.sheets[sheet]):
-                last = number
-                yield number, values
-        except _Fallback:
-            yield from self._openpyxl_rows(sheet, last + 1)
+            try:
+                for number, values in self._fast_rows(sheet):
+                    last = number
+                    self._count_row(sheet, number)
+                    yield number, values
+            except _Fallback:
+                self._before_openpyxl(sheet, before)
+                for number, values in self._openpyxl_rows(sheet, last + 1):
+                    self._count_row(sheet, number)
+                    yield number, values
+        except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError):
+            raise NotExcel from None
 
-    def _fast_rows(self, name):
+    @staticmethod
+    def _too_long(sheet, xml: str, number: int) -> ImportRefused:
+        """Too much XML without a row end: a cell that long, or a row of too many cells (told apart by the longest
+        stretch between two cell starts). Only on the way to a refusal, so the scans do not matter."""
+        rows = list(_ROW_START.finditer(xml))
+        row = rows[-1] if rows else None
+        if row is not None:
+            m = _ROW_R.search(xml, row.start(), row.start() + 200)
+            number = int(m.group(1)) if m else number + 1
+        starts = [m.start() for m in _CELL_START.finditer(xml, row.start() if row else 0)] + [len(xml)]
+        longest = max((b - a for a, b in zip(starts, starts[1:], strict=False)), default=0)
+        code = "import_cell_too_long" if longest > settings.IMPORT_MAX_ROW_CHARS // 2 else "import_row_too_long"
+        return ImportRefused(code, sheet, number)
+
+    def _fast_rows(self, sheet):
+        name = self.sheets[sheet]
+        max_row, max_cell, max_cols = settings.IMPORT_MAX_ROW_CHARS, settings.IMPORT_MAX_CELL_CHARS, settings.IMPORT_MAX_COLUMNS
         strings = None
         decoder = codecs.getincrementaldecoder("utf-8")()
         buf, number, checked = "", 0, False
-        with self.zip.open(name) as f:
+        with self._open(name) as f:
             while True:
                 chunk = f.read(1 << 20)
                 buf += decoder.decode(chunk, final=not chunk)
@@ -225,8 +392,10 @@ class XlsxReader:
                         continue
                 end = buf.rfind("</row>")
                 if end < 0:
-                    if not chunk:
-                        return
+                    if not chunk or "</sheetData>" in buf:
+                        return  # what follows the rows (merged cells, validations...) is not read
+                    if len(buf) > max_row:
+                        raise self._too_long(sheet, buf, number)
                     continue
                 pieces = buf[:end].split("</row>")
                 buf = buf[end + 6:]
@@ -234,6 +403,8 @@ class XlsxReader:
                     i = max(piece.rfind("<row "), piece.rfind("<row>"))
                     if i < 0:
                         raise _Fallback
+                    if len(piece) - i > max_row:
+                        raise self._too_long(sheet, piece, number)
                     gt = piece.find(">", i)
                     m = _ROW_R.search(piece, i, gt)
                     number = int(m.group(1)) if m else number + 1
@@ -241,12 +412,16 @@ class XlsxReader:
                     cells = _CELL.findall(body)
                     if len(cells) != body.count("<c ") + body.count("<c>"):
                         raise _Fallback
+                    if len(cells) > max_cols:
+                        raise ImportRefused("import_row_too_long", sheet, number)
                     row = []
                     for ref, kind, v, inline in cells:
                         col = _col_index(ref)
                         if col != len(row):
                             if col < len(row):
                                 raise _Fallback
+                            if col >= max_cols:
+                                raise ImportRefused("import_row_too_long", sheet, number, ref)
                             row.extend([None] * (col - len(row)))
                         if kind == "inlineStr":
                             value = html.unescape(inline) if "&" in inline else inline
@@ -263,21 +438,65 @@ class XlsxReader:
                         else:  # str (formula result), e (error), d (ISO date)
                             value = html.unescape(v) if "&" in v else v
                         row.append(value)
+                    if len(body) > max_cell:  # only a row this long can hold a cell over the limit
+                        _check_cells(sheet, number, row, max_cell)
                     yield number, tuple(row)
                 if not chunk:
                     return
 
+    def _before_openpyxl(self, sheet, rows_before: int):
+        """openpyxl holds the shared strings and parses styles and every other small part whole, and builds each row
+        in memory: it gets the file only once our bounded readers have measured all of these."""
+        for info in self.zip.infolist():
+            if info.filename.endswith((".xml", ".rels")) and info.filename not in self.sheets.values() \
+                    and info.filename != _SHARED and info.file_size > _SMALL_PART_BYTES:
+                raise ImportRefused("import_file_too_large_uncompressed")
+        self.shared_strings()
+        max_row, rows = settings.IMPORT_MAX_ROW_CHARS, 0
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        buf, end_tag, done = "", None, None
+        with self._open(self.sheets[sheet]) as f:
+            while True:
+                chunk = f.read(1 << 20)
+                buf += decoder.decode(chunk, final=not chunk)
+                if end_tag is None:
+                    m = _ROOT.search(buf[:4096])
+                    if m is None and chunk and len(buf) < 4096:
+                        continue
+                    prefix = m.group(1) if m else None
+                    end_tag, done = (f"</{prefix}:row>", f"</{prefix}:sheetData>") if prefix else ("</row>", "</sheetData>")
+                pieces = buf.split(end_tag)
+                buf = pieces.pop()
+                for piece in pieces:
+                    if len(piece) > max_row:
+                        raise self._too_long(sheet, piece, rows)
+                rows += len(pieces)
+                if rows_before + rows > settings.IMPORT_MAX_ROWS:  # the rows of the sheets read before this one
+                    raise ImportRefused("import_too_many_rows", sheet)
+                if not chunk or done in buf:
+                    return
+                if len(buf) > max_row:
+                    raise self._too_long(sheet, buf, rows)
+
     def _openpyxl_rows(self, sheet, min_row):
         import openpyxl
 
+        max_cell = settings.IMPORT_MAX_CELL_CHARS
         self._fileobj.seek(0)
         try:
             wb = openpyxl.load_workbook(self._fileobj, read_only=True, data_only=True)
             ws = wb[sheet]
             for offset, values in enumerate(ws.iter_rows(min_row=min_row, values_only=True)):
+                _check_cells(sheet, min_row + offset, values, max_cell)
                 yield min_row + offset, tuple(values)
         except (KeyError, ValueError, zipfile.BadZipFile, TypeError) as exc:
             raise NotExcel from exc
+
+
+def _check_cells(sheet, number, values, max_chars):
+    for i, value in enumerate(values):
+        if isinstance(value, str) and len(value) > max_chars:
+            raise ImportRefused("import_cell_too_long", sheet, number, _col_letters(i))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -349,6 +568,8 @@ class Parsed:
 
     file_code: str = ""  # a problem with the file as a whole (import_not_excel, import_empty, ...)
     file_detail: str = ""
+    file_sheet: str = ""  # where a file refused as a whole was refused (a cell too long, ...), when known
+    file_row: int = 0
     households: list = field(default_factory=list)  # dicts, in file order
     members: list = field(default_factory=list)  # dicts with "head_id_number"
     problems: list = field(default_factory=list)
@@ -405,20 +626,20 @@ def _take(values: tuple, cols: dict[str, int]) -> dict:
     return {k: (values[i] if i < n else None) for k, i in cols.items()}
 
 
+def _pick_sheets(names: list[str]) -> tuple[str, str | None]:
+    """The household sheet (by name, else the first that is not the members or the guide) and the member sheet."""
+    house_sheet = next((n for n in names if n.strip() in (HOUSEHOLD_SHEET, "户", "农户", "户表")), None)
+    if house_sheet is None:
+        house_sheet = next((n for n in names if n.strip() not in (MEMBER_SHEET, GUIDE_SHEET)), names[0])
+    return house_sheet, next((n for n in names if n.strip() == MEMBER_SHEET), None)
+
+
 def parse_file(fileobj, *, scope_prefix: str, today: dt.date, progress=None, check_db: bool = True) -> Parsed:
     """Read and check the whole file. Every problem is collected (no early exit), with Excel row numbers."""
     out = Parsed()
     try:
         reader = XlsxReader(fileobj)
-    except NotExcel:
-        out.file_code = "import_not_excel"
-        return out
-    names = reader.sheet_names
-    house_sheet = next((n for n in names if n.strip() in (HOUSEHOLD_SHEET, "户", "农户", "户表")), None)
-    if house_sheet is None:
-        house_sheet = next((n for n in names if n.strip() not in (MEMBER_SHEET, GUIDE_SHEET)), names[0])
-    member_sheet = next((n for n in names if n.strip() == MEMBER_SHEET), None)
-    try:
+        house_sheet, member_sheet = _pick_sheets(reader.sheet_names)
         h_rows = _read_sheet(reader, house_sheet, HOUSEHOLD_COLUMNS, out, progress)
         if out.file_code:
             return out
@@ -427,6 +648,9 @@ def parse_file(fileobj, *, scope_prefix: str, today: dt.date, progress=None, che
             return out
     except NotExcel:
         out.file_code = "import_not_excel"
+        return out
+    except ImportRefused as exc:
+        out.file_code, out.file_sheet, out.file_row, out.file_detail = exc.code, exc.sheet, exc.row, exc.column
         return out
     if not h_rows:
         out.file_code = "import_empty"
@@ -776,20 +1000,24 @@ def _open(job: ImportJob):
     return job.file
 
 
-def _estimate_rows(job: ImportJob) -> int:
-    """Data rows of the household sheet, from its <dimension>, else counted (a fast scan of the XML); the
-    header row is not counted. Raises NotExcel."""
-    f = _open(job)
+def read_in_request(fileobj) -> bool:
+    """Whether the dry run of this workbook may run in the web request (see _measure)."""
+    return _measure(fileobj)[0]
+
+
+def _measure(fileobj) -> tuple[bool, int]:
+    """Whether the dry run may run in the request, and the household rows (the progress bar's scale when it may
+    not). Measured, never believed from the file's <dimension>: the household sheet's rows counted, it, the member
+    sheet and the shared strings inflated up to IMPORT_SYNC_MAX_BYTES. A file that is no workbook, or is refused
+    up front, is small: its dry run ends at once."""
     try:
-        reader = XlsxReader(f)
-        names = reader.sheet_names
-        sheet = next((n for n in names if n.strip() == HOUSEHOLD_SHEET), names[0])
-        rows = reader.dimension_rows(sheet)
-        if rows is None:
-            rows = reader.count_rows(sheet, 10**9)
-        return max(0, rows - 1)
-    finally:
-        f.close()
+        reader = XlsxReader(fileobj)
+        house, member = _pick_sheets(reader.sheet_names)
+        small, rows = reader.measure(house, [member] if member else [], settings.IMPORT_SYNC_MAX_ROWS + 1,
+                                     settings.IMPORT_SYNC_MAX_BYTES)
+        return small, max(0, rows - 1)  # the header row is not a household
+    except (NotExcel, ImportRefused, zipfile.BadZipFile, zlib.error, EOFError):
+        return True, 0
 
 
 # The import's own codes for the upload refusals (they name the register file in the job's history).
@@ -807,11 +1035,12 @@ def household_import_start(actor, upload) -> ImportJob:
         return _finish_invalid(job, UPLOAD_CODES.get(exc.code, exc.code))
     job.file.save(accepted.name, accepted, save=False)
     job.save()
+    f = _open(job)
     try:
-        estimate = _estimate_rows(job)
-    except NotExcel:
-        estimate = 0  # validated now: it fails at once
-    if estimate <= settings.IMPORT_SYNC_MAX_ROWS:
+        small, estimate = _measure(f)
+    finally:
+        f.close()
+    if small:
         household_import_validate(job.pk)
         job.refresh_from_db()
     else:
@@ -968,8 +1197,8 @@ def purge_import_files(now=None) -> dict[str, int]:
 def _apply_validation(job: ImportJob, parsed: Parsed):
     if parsed.file_code:
         job.state, job.message = ImportJob.State.INVALID, parsed.file_code
-        job.errors = [{"sheet": "", "row": 1, "column": parsed.file_detail, "value": "", "code": parsed.file_code}] \
-            if parsed.file_detail else []
+        job.errors = [{"sheet": parsed.file_sheet, "row": parsed.file_row or 1, "column": parsed.file_detail, "value": "",
+                       "code": parsed.file_code}] if parsed.file_detail or parsed.file_row else []
         job.error_count = 0
         job.finished_at = timezone.now()
         return

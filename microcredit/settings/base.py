@@ -148,6 +148,22 @@ LIST_COUNT_CACHE_SECONDS = int(os.environ.get("LIST_COUNT_CACHE_SECONDS", "60"))
 # An export is written in the request: above this many rows it asks for a narrower filter (a gunicorn timeout otherwise).
 EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "200000"))
 IMPORT_SYNC_MAX_ROWS = int(os.environ.get("IMPORT_SYNC_MAX_ROWS", "2000"))
+# ...and so is any file whose shared strings or a sheet read unpacks past this many bytes (counted while reading).
+IMPORT_SYNC_MAX_BYTES = int(os.environ.get("IMPORT_SYNC_MAX_BYTES", str(8 * 1024 * 1024)))
+# What an uploaded workbook may unpack to (decompression bombs). openpyxl writes ~575 bytes of sheet XML per register
+# row (inline strings; Excel's shared strings are smaller): the 100,000-row benchmark file is a 57 MB sheet, a
+# 200,000-row file 115 MB, so 256 MB per part lets ~440,000 rows through. Parts over 16 MB may not be compressed more
+# than IMPORT_MAX_COMPRESSION_RATIO:1 (openpyxl's sheets are ~14:1, Excel's less; a bomb of one repeated byte ~1000:1).
+IMPORT_MAX_PART_BYTES = int(os.environ.get("IMPORT_MAX_PART_BYTES", str(256 * 1024 * 1024)))
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "100"))
+# A cell holds at most Excel's own limit of characters; a row (its XML) at most 4 Mi characters and Excel's 16,384
+# cells; the file at most this many rows over its two sheets (200,000 households with three members each fit) and
+# this many shared strings (each costs memory for the whole dry run).
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
+IMPORT_MAX_ROW_CHARS = int(os.environ.get("IMPORT_MAX_ROW_CHARS", str(4 * 1024 * 1024)))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "16384"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1000000"))
+IMPORT_MAX_SHARED_STRINGS = int(os.environ.get("IMPORT_MAX_SHARED_STRINGS", "2000000"))
 # Uploaded register files (personal data) are deleted this many days after their import ended.
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
 
