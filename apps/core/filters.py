@@ -232,6 +232,11 @@ class FilterBackend(drf_filters.DjangoFilterBackend):
         if filterset is None:
             return queryset
         problems = filterset.refused()
+        # An HTML form sends its unused filters empty, and the pages ignore them; a program names only the filters it
+        # means, so an empty one is a mistake (the schema's patterns and formats do not admit "").
+        for name in filterset.filters:
+            if name in request.query_params and not request.query_params[name].strip():
+                problems.setdefault(name, ["filter_empty"])
         if problems:
             raise DomainError("invalid_filter", fields=problems)
         return filterset.qs

@@ -132,6 +132,7 @@ MESSAGES = {
     "filter_boolean_invalid": _("Use true or false."),
     "filter_number_invalid": _("Not a valid number: use the digits 0-9."),
     "filter_region_code_invalid": _("A region code has up to 12 digits."),
+    "filter_empty": _("Give a value, or leave this filter out."),
     "filter_too_long": _("This value is too long."),
     "control_characters": _("Control characters are not allowed."),
     "bad_request_characters": _("The address contains characters that are not allowed."),

@@ -90,5 +90,13 @@ class AutoSchema(openapi.AutoSchema):
                                                "content": {"application/json": {"schema": ERROR_REF}}})
         return responses
 
+    def _resolve_path_parameters(self, variables):
+        # Ids are matched by `[0-9]+` (apps.core.api.routers): say "a positive integer", not "a string of digits".
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["schema"].get("pattern") == "^[0-9]+$":
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
+
     def _get_response_headers_for_code(self, status_code, direction="response"):
         return {**super()._get_response_headers_for_code(status_code, direction), **HEADERS.get(int(status_code), {})}
