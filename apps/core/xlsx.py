@@ -47,6 +47,12 @@ def text(value: str) -> str:
     return "'" + value if _RUNNABLE.match(value) else value
 
 
+def untext(value: str) -> str:
+    """The inverse of `text` for a reader (the import): the quote this writer put before runnable text comes off, so
+    an exported register imports as it was."""
+    return value[1:] if value[:1] == "'" and _RUNNABLE.match(value, 1) else value
+
+
 def cell_value(v):
     """Any value for a cell: text neutralised, numbers and dates kept typed, aware datetimes as local time."""
     kind = type(v)

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 
 from apps.core import idnumber
 from apps.core.errors import DomainError
+from apps.core.xlsx import untext
 from apps.regions.models import PREFIX_LENGTH, Level, Region, level_of
 
 from . import policy
@@ -288,7 +289,7 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return untext(value).strip()
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():
