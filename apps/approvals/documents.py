@@ -228,9 +228,10 @@ def batch_summary_pdf(batch: ReviewBatch, applications, *, today: dt.date | None
 
 
 def batch_summary_xlsx(batch: ReviewBatch, applications, *, today: dt.date | None = None) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+
+    from apps.core.xlsx import Workbook
 
     ctx = summary_context(batch, applications, today=today)
     wb = Workbook()
@@ -296,9 +297,7 @@ def batch_summary_xlsx(batch: ReviewBatch, applications, *, today: dt.date | Non
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return wb.save(io.BytesIO()).getvalue()
 
 
 def batch_filename(batch: ReviewBatch, ext: str) -> str:

@@ -4,9 +4,9 @@ import datetime as dt
 import tempfile
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+
+from apps.core.xlsx import Workbook, cell
 
 from . import policy, selectors
 from .importing import (
@@ -39,21 +39,17 @@ def _letter(i: int) -> str:
 def _header_row(ws, names):
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
-    cells = []
-    for name in names:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font, cell.fill = bold, fill
-        cells.append(cell)
-    ws.append(cells)
+    ws.append([cell(ws, name, font=bold, fill=fill) for name in names])
 
 
 def household_export(actor, *, q: str = "", village: str = "", status: str = "", grade: str = "",
                      rating_due_on: dt.date | None = None, out=None):
     """Write the households the actor may see (the list page's filters) to an .xlsx file object, returned at
     position 0. openpyxl's write-only mode spills rows to disk; the query streams in chunks of 2,000 rows and
-    reads only the exported columns, so a million rows need little memory."""
+    reads only the exported columns, so a million rows need little memory. apps.core.xlsx writes user text as
+    inert text and keeps numbers and dates typed."""
     out = out or tempfile.TemporaryFile(suffix=".xlsx")
-    wb = Workbook(write_only=True)
+    wb = Workbook(streaming=True)
     ws = wb.create_sheet(HOUSEHOLD_SHEET)
     headers = [h for h, *_ in HOUSEHOLD_COLUMNS] + EXTRA_COLUMNS
     for i, name in enumerate(headers):
@@ -68,10 +64,8 @@ def household_export(actor, *, q: str = "", village: str = "", status: str = "",
          village_name, credit_grade, score, rated_on) in rows:
         append((name, id_number, code, labels.get(status_value, status_value), national_no or None, phone or None, size, labour,
                 income, industry or None, address or None, township, village_name, credit_grade or None, score,
-                rated_on.isoformat() if rated_on else None))
-    wb.save(out)
-    out.seek(0)
-    return out
+                rated_on))
+    return wb.save(out)
 
 
 def import_template(out=None):
@@ -84,8 +78,8 @@ def import_template(out=None):
     ws.title = HOUSEHOLD_SHEET
     for sheet, columns in ((ws, HOUSEHOLD_COLUMNS), (wb.create_sheet(MEMBER_SHEET), MEMBER_COLUMNS)):
         for i, (header, key, _req, _max) in enumerate(columns):
-            cell = sheet.cell(row=1, column=i + 1, value=header)
-            cell.font, cell.fill = bold, fill
+            head = sheet.cell(row=1, column=i + 1, value=header)
+            head.font, head.fill = bold, fill
             letter = _letter(i)
             sheet.column_dimensions[letter].width = WIDTHS.get(header, 12)
             if key in ("head_id_number", "id_number", "national_no", "phone", "village"):
@@ -99,8 +93,8 @@ def import_template(out=None):
     guide.column_dimensions["D"].width = 70
     guide.column_dimensions["E"].width = 24
     guide.append([_("Sheet"), _("Column"), _("Required"), _("What to enter"), _("Example")])
-    for cell in guide[1]:
-        cell.font, cell.fill = bold, fill
+    for head in guide[1]:
+        head.font, head.fill = bold, fill
     yes, no = _("yes"), _("no")
     statuses = "、".join(STATUS_LABEL.values())
     relations = "、".join(label for value, label in RELATION_LABEL.items() if value != Relation.HEAD)
@@ -144,8 +138,6 @@ def import_template(out=None):
     ):
         guide.append(["", line])
     for row in guide.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    wb.save(out)
-    out.seek(0)
-    return out
+        for c in row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    return wb.save(out)

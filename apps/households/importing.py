@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 
 from apps.core import idnumber, uploads
 from apps.core.errors import DomainError
+from apps.core.xlsx import untext
 from apps.regions.models import PREFIX_LENGTH, Level, Region, level_of
 
 from . import policy
@@ -507,7 +508,7 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return untext(value).strip()
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():
