@@ -99,6 +99,16 @@ def test_api_loan_filters_refuse_unknown_values(env, query, field):  # noqa: F81
     assert_api_refuses(_api(env["owners"][Role.BANK_OFFICER]).get(reverse("loan-list") + f"?{query}"), field)
 
 
+@pytest.mark.parametrize(("url", "query"), [("loan-list", "village="), ("household-list", "village=%20"),
+                                            ("application-list", "applied_to="), ("withdrawal-list", "month=")])
+def test_api_refuses_an_empty_filter_the_html_page_ignores_it(env, url, query):  # noqa: F811
+    """A program names only the filters it means (the schema's formats admit no ""); a form sends its unused ones empty."""
+    response = _api(env["owners"][Role.BANK_OFFICER]).get(reverse(url) + f"?{query}")
+    assert_api_refuses(response, query.split("=")[0])
+    assert response.json()["fields"][query.split("=")[0]][0]["code"] == "filter_empty"
+    assert _web(env["owners"][Role.COUNTY_OFFICER]).get(reverse("loans:list") + "?village=&status=").status_code == 200
+
+
 def test_control_characters_in_the_path_or_a_parameter_name_are_400(env):  # noqa: F811
     """The backstop in front of every view: what no field declares is refused before any view reads it."""
     client = _web(env["owners"][Role.COUNTY_OFFICER])
