@@ -5,6 +5,7 @@
   and date fields of Django forms and of DRF serializers built on them: a bank system or a form could post "１２"
   and have it stored as 12, though nothing else in the platform (exports, reconciliation with the bank's core
   system, search) reads such digits. A value with any non-ASCII character is "invalid".
+- No digit-group underscores either: Python reads "1_000" as 1000, a careless entry no bank system would send.
 - Text without control characters. Django and DRF refuse NUL in a CharField already; ESC, backspace and the other
   C0/C1 controls are refused the same way (code `control_characters`); tab and line breaks stay allowed in text.
 
@@ -19,11 +20,13 @@ from rest_framework import serializers
 
 from .messages import message
 
-TEXT_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0/C1 controls (tab and line breaks allowed), and the invisible format characters that make a name print or sort
+# as something else: soft hyphen, zero-width space/joiners, bidirectional overrides and isolates, word joiner, BOM.
+TEXT_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def _not_ascii(value) -> bool:
-    return isinstance(value, str) and not value.isascii()
+    return isinstance(value, str) and (not value.isascii() or "_" in value)
 
 
 def _wrap(cls, name: str, check) -> None:

@@ -94,6 +94,7 @@ MESSAGES = {
     "contract_no_taken": _("This contract number is already used at this bank."),
     "rate_missing": _("No interest rate is in force on the signing date."),
     "idempotency_key_reused": _("This Idempotency-Key was already used for a different repayment."),
+    "idempotency_key_invalid": _("The Idempotency-Key may hold only visible ASCII characters (letters, digits, punctuation)."),
     "idempotency_key_too_long": _("The Idempotency-Key is too long: at most 100 characters."),
     "loan_not_active": _("The loan is not active (not disbursed, or already closed)."),
     "repayment_negative": _("Amounts cannot be negative."),

@@ -2,6 +2,7 @@
 import datetime as dt
 import hashlib
 import json
+import re
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -98,6 +99,7 @@ def _request_digest(data: dict) -> str:
 
 
 IDEMPOTENCY_KEY_MAX = Repayment._meta.get_field("idempotency_key").max_length
+IDEMPOTENCY_KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 
 
 def _replay(actor, key: str, digest: str) -> Repayment | None:
@@ -118,6 +120,8 @@ def repayment_post(actor, loan: Loan, *, paid_on: dt.date, principal=Decimal("0"
              "interest": str(Decimal(interest).quantize(cents)), "penalty": str(Decimal(penalty).quantize(cents))}
     digest = _request_digest(parts)
     key = (idempotency_key or "").strip()
+    if key and not IDEMPOTENCY_KEY_CHARACTERS.fullmatch(key):  # a header carries latin-1: "键" would be stored garbled
+        raise DomainError("idempotency_key_invalid", fields={"Idempotency-Key": ["idempotency_key_invalid"]})
     if len(key) > IDEMPOTENCY_KEY_MAX:  # truncating would make two different keys one
         raise DomainError("idempotency_key_too_long", fields={"Idempotency-Key": ["idempotency_key_too_long"]})
     if key and (existing := _replay(actor, key, digest)):

@@ -216,6 +216,8 @@ REST_FRAMEWORK = {
     # JSON only: DRF's browsable API is HTML with inline styles the CSP blocks, and one more surface for a
     # browser session; people read the API in Swagger UI (/api/docs/) and ReDoc (/api/redoc/).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.JSONParser", "apps.core.api.parsers.FormParser",
+                               "apps.core.api.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": ["apps.core.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
@@ -242,7 +244,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Request bodies are documented as JSON, the contract with bank systems. The API also parses forms (browsers,
     # DRF's test client), where an empty optional field means "omitted" — a rule JSON Schema cannot state.
-    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["apps.core.api.parsers.JSONParser"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStateEnum": "apps.approvals.models.State",

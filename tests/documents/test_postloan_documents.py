@@ -387,7 +387,12 @@ def test_bulletin_download(client, bulletin, people, other_county_officer, tree)
     assert _get(client, other_county_officer, f"{url}?day=2025-06-10&county={county}").status_code == 404
     assert _get(client, people["county_officer"], f"{url}?day=2025-06-11").status_code == 404  # no bulletin that day
     assert _get(client, people["county_officer"], f"{url}?day=10.06.2025").status_code == 400
-    assert _get(client, people["county_officer"], f"{url}?county=5109").status_code == 400
+    bad = _get(client, people["county_officer"], f"{url}?county=5109")
+    assert bad.status_code == 400 and "请求无效" in bad.content.decode()  # the site's 400 page, in Chinese
+    # The bulletin page's PDF button passes the page's own parameters: the county as 6 digits.
+    _assert_pdf(_get(client, people["county_officer"], f"{url}?day=2025-06-10&county={county[:6]}"),
+                "扶贫小额信贷一日一通报-蓬溪县-2025-06-10.pdf")
+    assert _get(client, people["county_officer"], f"{url}?day=２０２５-06-10").status_code == 400
 
 
 @pytest.mark.django_db

@@ -183,7 +183,7 @@ def test_full_width_ids_in_api_urls_are_404(env):  # noqa: F811
         assert set(response.json()) == ERROR_KEYS
 
 
-@pytest.mark.parametrize("value", ["１２", "１２.５０", "12\u0660", "١٢"])
+@pytest.mark.parametrize("value", ["１２", "１２.５０", "12\u0660", "١٢", "1_000", "1_0.00"])
 def test_full_width_amounts_are_refused(env, value):  # noqa: F811
     api = _api(env["owners"][Role.BANK_OFFICER])
     url = reverse("loan-repayments", kwargs={"pk": env["loan"].pk})
@@ -228,7 +228,7 @@ def test_full_width_dates_in_bodies_are_refused(env):  # noqa: F811
     assert not env["loan"].repayments.exists()
 
 
-@pytest.mark.parametrize("text", ["因灾\x1b[31m", "因灾\x08", "\x7f因灾"])
+@pytest.mark.parametrize("text", ["因灾\x1b[31m", "因灾\x08", "\x7f因灾", "任\u202e光光", "因\u200b灾", "\ufeff因灾", "因\u2066灾"])
 def test_control_characters_in_text_bodies_are_refused(env, text):  # noqa: F811
     api = _api(env["owners"][Role.BANK_OFFICER])
     response = api.post(reverse("loan-deferral-requests", kwargs={"pk": env["loan"].pk}),

@@ -26,7 +26,7 @@ from .serializers import (
 DISBURSE_ERRORS = refusals(invalid=("validation_error", "date_in_future", "date_before_signing"), forbidden=("not_your_level",),
                            conflict=("transition_not_allowed",))
 REPAYMENT_ERRORS = refusals(invalid=("validation_error", "repayment_negative", "repayment_empty", "repayment_over_balance",
-                                     "date_in_future", "date_before_disbursement", "idempotency_key_too_long"),
+                                     "date_in_future", "date_before_disbursement", "idempotency_key_too_long", "idempotency_key_invalid"),
                             forbidden=("not_your_level",), conflict=("loan_not_active", "idempotency_key_reused"))
 EXTENSION_ERRORS = refusals(invalid=("validation_error", "comment_required", "extension_already_used", "extension_not_positive",
                                      "extension_too_long", "extension_over_product_maximum"),

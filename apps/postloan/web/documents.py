@@ -3,23 +3,24 @@ collection notice and the 一日一通报 of a day (PDF).
 
 Every lookup goes through `visible_to(request.user)` first — another county's or another bank's object is a 404
 whatever the user's role — and only then is the read capability checked (403)."""
-import datetime as dt
 import re
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views import View
 
+from apps.core import filters
+from apps.core.middleware import refuse
 from apps.core.pdf import PDF_CONTENT_TYPE, file_response
 
 from .. import documents
 from ..models import CollectionNotice, Inspection
 
 READ_CAPABILITY = "loan.view"
-COUNTY_CODE = re.compile(r"^\d{12}$")
+COUNTY_CODE = re.compile(r"[0-9]{6}(?:000000)?")
 
 
 class DocumentView(LoginRequiredMixin, View):
@@ -55,14 +56,16 @@ class BulletinPdfView(DocumentView):
     ?county=<12-digit code>, else of every county the user sees. A bank user gets only its bank's rows."""
 
     def get(self, request):
+        # The page's own parameters (its PDF button passes them on): a county as 6 digits (or padded to 12), a day.
         county = request.GET.get("county", "").strip()
-        if county and not COUNTY_CODE.match(county):
-            return HttpResponseBadRequest("county: a 12-digit region code")
+        if county and not COUNTY_CODE.fullmatch(county):
+            return refuse(request, "filter_region_code_invalid", 400)
+        county = county[:6].ljust(12, "0") if county else ""
         raw_day = request.GET.get("day", "").strip()
         try:
-            day = dt.date.fromisoformat(raw_day) if raw_day else None
-        except ValueError:
-            return HttpResponseBadRequest("day: YYYY-MM-DD")
+            day = filters.parse_day(raw_day) if raw_day else None
+        except ValidationError:
+            return refuse(request, "filter_date_invalid", 400)
         visible = documents.bulletin_rows(request.user, county=county)
         day = day or documents.latest_day(visible)
         rows = list(visible.filter(day=day)) if day else []
