@@ -28,7 +28,7 @@ seed: migrate
 run: seed
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Serving on http://127.0.0.1:$(PORT)  (demo logins above)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A microcredit worker -l warning --concurrency 2 & \
 	$(VENV)/bin/celery -A microcredit beat -l warning & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload

@@ -1,5 +1,6 @@
 """The application list's filters: the HTML page (/approvals/applications/) and the API (/api/v1/applications/)."""
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core import filters
 
@@ -7,11 +8,11 @@ from .models import Application, State
 
 
 class ApplicationFilter(filters.FilterSet):
-    q = filters.CharFilter(method="search", help_text="户主或借款人姓名（前缀），或借款人身份证号")
+    q = filters.CharFilter(method="search", label=_("Name or ID number"), help_text="户主或借款人姓名（前缀），或借款人身份证号")
     state = filters.ChoiceFilter(choices=State.choices)
-    village = filters.RegionCodeFilter(field_name="region_code")
-    applied_from = filters.DateFilter(field_name="applied_on", lookup_expr="gte")
-    applied_to = filters.DateFilter(field_name="applied_on", lookup_expr="lte")
+    village = filters.RegionCodeFilter(field_name="region_code", label=_("Region code"))
+    applied_from = filters.DateFilter(field_name="applied_on", lookup_expr="gte", label=_("Applied from"))
+    applied_to = filters.DateFilter(field_name="applied_on", lookup_expr="lte", label=_("Applied to"))
 
     class Meta:
         model = Application

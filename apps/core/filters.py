@@ -216,7 +216,8 @@ def refused(form) -> dict[str, list[str]]:
 
 def filter_errors(form) -> list[dict]:
     """For templates/includes/filter_errors.html: one line per refused parameter (the value was ignored)."""
-    return [{"field": name, "messages": [message(c) for c in codes]} for name, codes in refused(form).items()]
+    return [{"field": name, "label": form.fields[name].label if name in form.fields else name,
+             "messages": [message(c) for c in codes]} for name, codes in refused(form).items()]
 
 
 def bind(filterset_class, request, queryset) -> FilterSet:

@@ -1,6 +1,7 @@
 """The household register's filters: the HTML list (/households/), its Excel export and the API
 (/api/v1/households/) read the same parameters through HouseholdFilter."""
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core import filters
 
@@ -42,7 +43,7 @@ class HouseholdFilter(filters.FilterSet):
     village = filters.RegionCodeFilter(field_name="region_code", label="区划代码前缀（乡 9 位 / 村 12 位）")
     status = filters.ChoiceFilter(choices=Status.choices)
     credit_grade = filters.ChoiceFilter(choices=GRADES, method="filter_grade", label="信用等级；none 为未评级/无信用")
-    rated_before = filters.DateFilter(field_name="rated_on", lookup_expr="lt")
+    rated_before = filters.DateFilter(field_name="rated_on", lookup_expr="lt", label=_("Rated before"))
     rating_due = filters.BooleanFilter(method="filter_rating_due", label="评级到期（从未评级或已满县定复评间隔）")
 
     class Meta:

@@ -1,6 +1,7 @@
 """The loan list's filters: the HTML page (/loans/) and the API (/api/v1/loans/) read the same parameters."""
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core import filters
 
@@ -8,12 +9,12 @@ from .models import ACTIVE_STATES, Loan, LoanState
 
 
 class LoanFilter(filters.FilterSet):
-    q = filters.CharFilter(method="search", help_text="借款人姓名（前缀）或合同号")
+    q = filters.CharFilter(method="search", label=_("Borrower or contract number"), help_text="借款人姓名（前缀）或合同号")
     status = filters.ChoiceFilter(field_name="state", choices=LoanState.choices)
-    village = filters.RegionCodeFilter(field_name="region_code", help_text="区划代码前缀")
-    maturity_from = filters.DateFilter(field_name="maturity_on", lookup_expr="gte")
-    maturity_to = filters.DateFilter(field_name="maturity_on", lookup_expr="lte")
-    overdue = filters.BooleanFilter(method="filter_overdue", help_text="本金逾期（到期未还）：true / false")
+    village = filters.RegionCodeFilter(field_name="region_code", label=_("Region code"), help_text="区划代码前缀")
+    maturity_from = filters.DateFilter(field_name="maturity_on", lookup_expr="gte", label=_("Maturity from"))
+    maturity_to = filters.DateFilter(field_name="maturity_on", lookup_expr="lte", label=_("Maturity to"))
+    overdue = filters.BooleanFilter(method="filter_overdue", label=_("Overdue"), help_text="本金逾期（到期未还）：true / false")
 
     class Meta:
         model = Loan

@@ -1,5 +1,7 @@
 """The post-loan lists' filters, shared by the HTML pages (/postloan/withdrawals/, /postloan/notices/) and the API
 (/api/v1/withdrawals/, /api/v1/collection-notices/)."""
+from django.utils.translation import gettext_lazy as _
+
 from apps.core import filters
 
 from .models import CollectionNotice, Withdrawal
@@ -8,10 +10,10 @@ from .models import CollectionNotice, Withdrawal
 class WithdrawalFilter(filters.FilterSet):
     follow_up = filters.ChoiceFilter(choices=[("pending", "待跟进"), ("done", "已跟进"), ("none", "无需跟进")], method="filter_follow_up",
                                      help_text="pending 待跟进；done 已跟进；none 无需跟进")
-    kind = filters.ChoiceFilter(choices=[("large", "大额支取"), ("spot", "抽查")], method="filter_kind",
+    kind = filters.ChoiceFilter(choices=[("large", "大额支取"), ("spot", "抽查")], method="filter_kind", label=_("Kind"),
                                 help_text="large 大额支取；spot 月度抽查")
     month = filters.MonthFilter(field_name="withdrawn_on", help_text="支取月份 YYYY-MM")
-    loan = filters.IdFilter(field_name="loan_id")
+    loan = filters.IdFilter(field_name="loan_id", label=_("Loan"))
 
     class Meta:
         model = Withdrawal
@@ -26,8 +28,8 @@ class WithdrawalFilter(filters.FilterSet):
 
 class CollectionNoticeFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=CollectionNotice.Kind.choices)
-    unsigned = filters.BooleanFilter(field_name="receipt_signed_on", lookup_expr="isnull", help_text="true：尚未签收")
-    loan = filters.IdFilter(field_name="loan_id")
+    unsigned = filters.BooleanFilter(field_name="receipt_signed_on", lookup_expr="isnull", label=_("Not signed yet"), help_text="true：尚未签收")
+    loan = filters.IdFilter(field_name="loan_id", label=_("Loan"))
 
     class Meta:
         model = CollectionNotice
