@@ -6,6 +6,7 @@
   and have it stored as 12, though nothing else in the platform (exports, reconciliation with the bank's core
   system, search) reads such digits. A value with any non-ASCII character is "invalid".
 - No digit-group underscores either: Python reads "1_000" as 1000, a careless entry no bank system would send.
+- Text is text: a JSON number or boolean sent for a text field is refused, not turned into "0" or "True".
 - Text without control characters. Django and DRF refuse NUL in a CharField already; ESC, backspace and the other
   C0/C1 controls are refused the same way (code `control_characters`); tab and line breaks stay allowed in text.
 
@@ -58,7 +59,9 @@ def _form_text(field, value):
 
 
 def _serializer_text(field, value):
-    if isinstance(value, str) and TEXT_CONTROL_CHARACTERS.search(value):
+    if not isinstance(value, str):  # DRF turns 0 into "0": JSON that says a number where the schema says text is a mistake
+        field.fail("invalid")
+    if TEXT_CONTROL_CHARACTERS.search(value):
         raise serializers.ValidationError(message("control_characters"), code="control_characters")
 
 

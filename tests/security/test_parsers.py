@@ -53,3 +53,14 @@ def test_a_plain_ascii_key_still_works(env):  # noqa: F811
     first = api.post(url, payload, format="json", HTTP_IDEMPOTENCY_KEY="BANK-2024:0001/a")
     again = api.post(url, payload, format="json", HTTP_IDEMPOTENCY_KEY="BANK-2024:0001/a")
     assert first.status_code == 201 and again.status_code == 200 and first.json()["id"] == again.json()["id"]
+
+
+@pytest.mark.parametrize("reason", [0, 12.5, True])
+def test_a_number_is_not_text(env, reason):  # noqa: F811
+    """DRF's CharField turns 0 into "0"; the schema says text, so JSON that sends a number there is refused."""
+    api = _api(env["owners"][Role.BANK_OFFICER])
+    before = env["loan"].term_changes.count()
+    response = api.post(reverse("loan-extension-requests", kwargs={"pk": env["loan"].pk}), {"months": 1, "reason": reason},
+                        format="json")
+    assert response.status_code == 400 and "reason" in response.json()["fields"], response.content
+    assert env["loan"].term_changes.count() == before
