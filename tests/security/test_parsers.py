@@ -64,3 +64,15 @@ def test_a_number_is_not_text(env, reason):  # noqa: F811
                         format="json")
     assert response.status_code == 400 and "reason" in response.json()["fields"], response.content
     assert env["loan"].term_changes.count() == before
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "1_0", "１", "abc", "1e3", "last"])
+def test_a_malformed_api_page_is_400_naming_it(env, page):  # noqa: F811
+    response = _api(env["owners"][Role.BANK_OFFICER]).get(reverse("loan-list") + f"?page={page}")
+    assert response.status_code == 400 and "page" in response.json()["fields"], response.content
+
+
+def test_a_page_past_the_end_is_still_404(env):  # noqa: F811
+    api = _api(env["owners"][Role.BANK_OFFICER])
+    assert api.get(reverse("loan-list") + "?page=999").status_code == 404
+    assert api.get(reverse("loan-list") + "?page=1").status_code == 200

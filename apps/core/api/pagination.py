@@ -10,6 +10,7 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    last_page_strings = ()  # the schema says integer: DRF's "page=last" would be an undocumented exception
 
     def get_page_size(self, request):
         """A page_size that is not a whole number ≥ 1 (ASCII digits) is a 400 naming the field, not silently the
@@ -22,6 +23,15 @@ class StandardPagination(PageNumberPagination):
             raise exceptions.ValidationError({self.page_size_query_param: [exceptions.ErrorDetail(
                 str(_("A whole number of at least 1.")), code="invalid")]})
         return min(int(raw), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # `page` as the schema says: a whole number ≥ 1; "1_0", "１" or "0" were read, or answered 404 as if the list
+        # had no such page. A page past the end stays 404.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and (not (raw.isascii() and raw.isdigit()) or int(raw) < 1):
+            raise exceptions.ValidationError({self.page_query_param: [exceptions.ErrorDetail(
+                str(_("A whole number of at least 1.")), code="invalid")]})
+        return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)
