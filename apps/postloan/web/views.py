@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from apps.accounts.models import Notification
@@ -270,23 +271,23 @@ class PhotoView(CapabilityRequiredMixin, View):
 # --- findings and rectification --------------------------------------------------------------------------------
 
 STEP_LABELS = {
-    "found": _("Found at the inspection"),
-    "propose": _("Plan proposed"),
-    "township_approve": _("Approved by the township"),
-    "send_back": _("Sent back to the village group"),
-    "county_agree": _("Agreed by the county"),
-    "bank_agree": _("Agreed by the bank"),
-    "rectify": _("Rectified"),
-    "verify": _("Verified"),
+    "found": gettext_lazy("Found at the inspection"),
+    "propose": gettext_lazy("Plan proposed"),
+    "township_approve": gettext_lazy("Approved by the township"),
+    "send_back": gettext_lazy("Sent back to the village group"),
+    "county_agree": gettext_lazy("Agreed by the county"),
+    "bank_agree": gettext_lazy("Agreed by the bank"),
+    "rectify": gettext_lazy("Rectified"),
+    "verify": gettext_lazy("Verified"),
 }
 ACTION_BUTTONS = {
-    "propose": (_("Propose the rectification plan"), ("plan", "deadline"), "btn-primary"),
-    "township_approve": (_("Approve the plan"), ("comment",), "btn-success"),
-    "send_back": (_("Send back to the village group"), ("comment",), "btn-outline-danger"),
-    "county_agree": (_("Agree for the county"), ("comment",), "btn-success"),
-    "bank_agree": (_("Agree for the bank"), ("comment",), "btn-success"),
-    "rectify": (_("Report the rectification done"), ("result",), "btn-primary"),
-    "verify": (_("Verify the rectification"), ("comment",), "btn-success"),
+    "propose": (gettext_lazy("Propose the rectification plan"), ("plan", "deadline"), "btn-primary"),
+    "township_approve": (gettext_lazy("Approve the plan"), ("comment",), "btn-success"),
+    "send_back": (gettext_lazy("Send back to the village group"), ("comment",), "btn-outline-danger"),
+    "county_agree": (gettext_lazy("Agree for the county"), ("comment",), "btn-success"),
+    "bank_agree": (gettext_lazy("Agree for the bank"), ("comment",), "btn-success"),
+    "rectify": (gettext_lazy("Report the rectification done"), ("result",), "btn-primary"),
+    "verify": (gettext_lazy("Verify the rectification"), ("comment",), "btn-success"),
 }
 
 
