@@ -29,7 +29,6 @@ from openpyxl.utils.exceptions import ReadOnlyWorkbookException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl's ILLEGAL_CHARACTERS_RE
 _RUNNABLE = re.compile(r"\s*[=+\-@]|[\t\r]")
 # One search tells whether a string needs any work: a register export writes millions of plain ones.
